@@ -1,0 +1,51 @@
+"""Organisations and people: sites, sponsor organisations, and each user's role scope."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Site(models.Model):
+    """A treating site (hospital or clinic) whose patients a coordinator may see."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Sponsor(models.Model):
+    """An organisation that runs trials and reads de-identified aggregates through the API."""
+
+    name = models.CharField(max_length=300, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    """Roles are Django groups of the same name; permissions hang off the groups."""
+
+    COORDINATOR = "coordinator", "Trial coordinator"
+    SPONSOR = "sponsor", "Sponsor user"
+    ADMIN = "admin", "Administrator"
+    AUDITOR = "auditor", "Auditor"
+
+
+class Profile(models.Model):
+    """What a user's role is scoped to: a coordinator's sites, a sponsor user's organisation."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    sites = models.ManyToManyField(Site, blank=True, related_name="members")
+    sponsor = models.ForeignKey(Sponsor, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
+
+    def __str__(self) -> str:
+        return f"profile of {self.user}"
