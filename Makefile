@@ -1,0 +1,41 @@
+# The two commands: `make demo` (install and run the demo) and `make test` (install and pass the tests).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PG_URL ?= postgres://postgres@127.0.0.1:5432/trialmatch
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: install demo test lint test-embedded test-production services browser
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+## 1. Install, load the demo (SQLite, tasks in-process) and serve it on http://127.0.0.1:8000
+demo: install
+	$(PY) manage.py demo --serve
+
+## 2. Install and pass every check: lint, types, migrations, tests on SQLite, then on PostgreSQL + Redis + Celery
+test: install browser services lint test-embedded test-production
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy apps trialmatch
+	$(PY) manage.py makemigrations --check --dry-run
+
+test-embedded: install
+	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -m "not integration" -p no:cacheprovider
+
+test-production: install services
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -p no:cacheprovider
+
+services:
+	bash .ci/services
+
+browser:
+	bash .ci/browser
