@@ -1,0 +1,173 @@
+"""A survival result as JSON-ready data (contracts/survival.schema.json) and as a readable text table."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .analysis import GroupResult, SurvivalResult
+from .km import Estimate
+from .table import DAYS_PER_MONTH
+
+
+def _num(value: float | None) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def _other_unit(result: SurvivalResult) -> tuple[str, float]:
+    return ("months", 1 / DAYS_PER_MONTH) if result.time_unit == "days" else ("days", DAYS_PER_MONTH)
+
+
+def _scaled(value: float | None, factor: float) -> float | None:
+    return None if value is None else value * factor
+
+
+def _group_dict(group: GroupResult, result: SurvivalResult) -> dict[str, Any]:
+    unit, factor = _other_unit(result)
+    out: dict[str, Any] = {
+        "name": group.name,
+        "n": group.n,
+        "events": group.events,
+        "too_small": group.too_small,
+        "median": _num(group.median.value),
+        "median_ci": [_num(group.median.lower), _num(group.median.upper)],
+    }
+    if group.too_small:
+        return out
+    out[f"median_{unit}"] = _scaled(group.median.value, factor)
+    out[f"median_ci_{unit}"] = [_scaled(group.median.lower, factor), _scaled(group.median.upper, factor)]
+    out["max_follow_up"] = group.max_time
+    out["landmarks"] = [
+        {
+            "time": mark.time,
+            f"time_{unit}": mark.time * factor,
+            "survival": _num(mark.estimate.value),
+            "ci": [_num(mark.estimate.lower), _num(mark.estimate.upper)],
+        }
+        for mark in group.landmarks
+    ]
+    if group.rmst is not None:
+        rmst = group.rmst
+        out["rmst"] = {
+            "tau": rmst.tau,
+            "value": rmst.value,
+            "se": rmst.se,
+            "ci": [rmst.lower, rmst.upper],
+            f"value_{unit}": rmst.value * factor,
+        }
+    return out
+
+
+def to_dict(result: SurvivalResult) -> dict[str, Any]:
+    """The JSON output of `manage.py survival --format json`."""
+    cox: dict[str, Any] | None = None
+    if result.cox is not None:
+        model = result.cox
+        cox = {
+            "n": model.n,
+            "events": model.events,
+            "terms": [
+                {
+                    "term": t.term,
+                    "coef": t.coef,
+                    "se": t.se,
+                    "hr": t.hr,
+                    "hr_ci": [t.hr_lower, t.hr_upper],
+                    "z": t.z,
+                    "p": t.p,
+                    "ph_test": None
+                    if t.ph_p is None
+                    else {"chi2": t.ph_chi2, "p": t.ph_p, "violated": t.ph_violated},
+                }
+                for t in model.terms
+            ],
+            "likelihood_ratio": {"chi2": model.lr_chi2, "df": model.lr_df, "p": model.lr_p},
+            "concordance": model.concordance,
+            "ph_violated": any(bool(t.ph_violated) for t in model.terms),
+        }
+    return {
+        "n": result.n,
+        "events": result.events,
+        "dropped": result.dropped,
+        "time_unit": result.time_unit,
+        "group_column": result.group_column,
+        "groups": [_group_dict(g, result) for g in result.groups],
+        "suppressed_groups": list(result.suppressed_groups),
+        "logrank": None
+        if result.logrank is None
+        else {"chi2": result.logrank.chi2, "df": result.logrank.df, "p": result.logrank.p},
+        "pairwise_logrank": [
+            {"groups": [p.group_a, p.group_b], "chi2": p.chi2, "p": p.p, "p_holm": p.p_holm}
+            for p in result.pairwise
+        ],
+        "cox": cox,
+        "cox_note": result.cox_note,
+        "methods": result.methods,
+    }
+
+
+def _fmt(value: float | None, digits: int = 4) -> str:
+    return "NA" if value is None else f"{value:.{digits}g}"
+
+
+def _fmt_p(p: float) -> str:
+    return f"{p:.3g}" if p >= 1e-4 else f"{p:.2e}"
+
+
+def _interval(estimate: Estimate, digits: int = 4) -> str:
+    return f"{_fmt(estimate.value, digits)} ({_fmt(estimate.lower, digits)}-{_fmt(estimate.upper, digits)})"
+
+
+def render_text(result: SurvivalResult) -> str:
+    level = f"{result.options.conf_level:.0%}"
+    lines = [
+        f"n = {result.n}, events = {result.events}, dropped = {result.dropped}; time in {result.time_unit}",
+        "",
+        f"{'group':<16}{'n':>6}{'events':>8}   median ({level} CI)        rmst (se)",
+    ]
+    for g in result.groups:
+        if g.too_small:
+            lines.append(f"{g.name:<16}{g.n:>6}{g.events:>8}   too small to report")
+            continue
+        rmst = f"{g.rmst.value:.1f} ({g.rmst.se:.1f})" if g.rmst else ""
+        lines.append(f"{g.name:<16}{g.n:>6}{g.events:>8}   {_interval(g.median):<25}{rmst}")
+    if result.suppressed_groups:
+        lines.append(
+            f"suppressed (fewer than {result.options.suppress_below} patients): "
+            f"{len(result.suppressed_groups)} group(s)"
+        )
+    if result.rmst_tau_rule:
+        lines.append(f"rmst up to tau = {result.rmst_tau_rule}")
+    marks = [(g.name, m) for g in result.groups for m in g.landmarks]
+    if marks:
+        lines += ["", f"survival at landmarks ({level} CI)"]
+        lines += [f"  {name:<14} t={m.time:<8g} {_interval(m.estimate, 3)}" for name, m in marks]
+    if result.logrank:
+        lr = result.logrank
+        lines += ["", f"log-rank: chi2 = {lr.chi2:.2f} on {lr.df} df, p = {_fmt_p(lr.p)}"]
+    for pair in result.pairwise:
+        lines.append(
+            f"  {pair.group_a} vs {pair.group_b}: chi2 = {pair.chi2:.2f}, p = {_fmt_p(pair.p)}, "
+            f"Holm p = {_fmt_p(pair.p_holm)}"
+        )
+    if result.cox:
+        model = result.cox
+        lines += [
+            "",
+            f"Cox model (n = {model.n}, events = {model.events})",
+            f"  {'term':<18}{'coef':>10}{'HR':>9}   {level} CI         {'p':>9}   PH test p",
+        ]
+        for t in model.terms:
+            ph = "" if t.ph_p is None else f"{t.ph_p:.3g}" + (" (violated)" if t.ph_violated else "")
+            lines.append(
+                f"  {t.term:<18}{t.coef:>10.6f}{t.hr:>9.4f}   {t.hr_lower:.4f}-{t.hr_upper:.4f}"
+                f"{_fmt_p(t.p):>11}   {ph}"
+            )
+        lines.append(
+            f"  likelihood-ratio test = {model.lr_chi2:.2f} on {model.lr_df} df, p = {_fmt_p(model.lr_p)}; "
+            f"concordance = {model.concordance:.3f}"
+        )
+    if result.cox_note:
+        lines += ["", result.cox_note]
+    lines += ["", "methods:"] + [f"  {key}: {text}" for key, text in result.methods.items()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,219 @@
+"""Turning a table of rows into validated survival data: times, events, groups and covariates."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+DAYS_PER_MONTH = 30.4375
+TIME_UNITS = ("days", "months")
+
+
+class SurvivalInputError(ValueError):
+    """Bad input, with a message naming the source, the line and the column."""
+
+
+@dataclass(frozen=True)
+class Covariate:
+    """One model term: a numeric column as given, or one indicator of a categorical level."""
+
+    term: str
+    column: str
+    values: np.ndarray
+
+
+@dataclass(frozen=True)
+class SurvivalTable:
+    """Complete cases ready for analysis; `group` holds each row's group label."""
+
+    time: np.ndarray
+    event: np.ndarray
+    group: np.ndarray
+    group_order: tuple[str, ...]
+    covariates: tuple[Covariate, ...] = ()
+    dropped: int = 0
+    time_unit: str = "days"
+    group_column: str | None = None
+    covariate_columns: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def n(self) -> int:
+        return int(self.time.size)
+
+    @property
+    def events(self) -> int:
+        return int(self.event.sum())
+
+    def subset(self, mask: np.ndarray) -> SurvivalTable:
+        kept = tuple(g for g in self.group_order if bool(np.any(self.group[mask] == g)))
+        return SurvivalTable(
+            time=self.time[mask],
+            event=self.event[mask],
+            group=self.group[mask],
+            group_order=kept,
+            covariates=tuple(Covariate(c.term, c.column, c.values[mask]) for c in self.covariates),
+            dropped=self.dropped,
+            time_unit=self.time_unit,
+            group_column=self.group_column,
+            covariate_columns=self.covariate_columns,
+        )
+
+
+def format_label(value: object) -> str:
+    """A group value as R prints it: 1.0 -> "1", "IIIA" unchanged."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _numeric_or_none(text: object) -> float | None:
+    try:
+        number = float(str(text).strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _ordered_labels(values: Sequence[object]) -> tuple[list[str], tuple[str, ...]]:
+    """Labels per row and their order: numerically when every value is a number, else as text."""
+    numbers = [_numeric_or_none(v) for v in values]
+    if all(n is not None for n in numbers):
+        labels = [format_label(n) for n in numbers]
+        order = sorted(set(zip(numbers, labels, strict=True)), key=lambda pair: pair[0])
+        return labels, tuple(dict.fromkeys(label for _, label in order))
+    labels = [str(v).strip() for v in values]
+    return labels, tuple(sorted(set(labels)))
+
+
+def _require_columns(frame: pd.DataFrame, columns: Sequence[str], source: str) -> None:
+    for column in columns:
+        if column not in frame.columns:
+            available = ", ".join(str(c) for c in frame.columns)
+            raise SurvivalInputError(f"{source}: unknown column '{column}' (columns: {available})")
+
+
+def prepare_table(
+    frame: pd.DataFrame,
+    *,
+    time: str,
+    event: str,
+    group: str | None = None,
+    covariates: Sequence[str] = (),
+    time_unit: str = "days",
+    source: str = "input",
+    first_line: int = 2,
+) -> SurvivalTable:
+    """Validate rows and keep complete cases.
+
+    Row i of `frame` is reported as line `first_line + i` (2 for a CSV with one header line).
+    Rows missing time, event, group or a covariate are left out and counted in `dropped`;
+    present but invalid values are errors.
+    """
+    if time_unit not in TIME_UNITS:
+        raise SurvivalInputError(f"time unit must be one of {', '.join(TIME_UNITS)}, not '{time_unit}'")
+    used = [time, event, *([group] if group else []), *covariates]
+    _require_columns(frame, used, source)
+    if len(set(used)) != len(used):
+        raise SurvivalInputError(f"{source}: a column is used twice in {', '.join(used)}")
+    if frame.empty:
+        raise SurvivalInputError(f"{source}: no rows")
+
+    missing = frame[used].isna().to_numpy().any(axis=1)
+    times: list[float] = []
+    events: list[int] = []
+    for position, (raw_time, raw_event, is_missing) in enumerate(
+        zip(frame[time].tolist(), frame[event].tolist(), missing.tolist(), strict=True)
+    ):
+        if is_missing:
+            continue
+        line = first_line + position
+        value = _numeric_or_none(raw_time)
+        if value is None:
+            raise SurvivalInputError(f"{source}: line {line}: column '{time}': '{raw_time}' is not a number")
+        if value < 0:
+            raise SurvivalInputError(f"{source}: line {line}: column '{time}': negative time {raw_time}")
+        status = _numeric_or_none(raw_event)
+        if status not in (0.0, 1.0):
+            raise SurvivalInputError(
+                f"{source}: line {line}: column '{event}': '{raw_event}' is not 0 (censored) or 1 (event)"
+            )
+        times.append(value)
+        events.append(int(status or 0))
+
+    kept = frame.loc[~missing]
+    if not times:
+        raise SurvivalInputError(
+            f"{source}: no rows left after leaving out rows missing {', '.join(repr(c) for c in used)}"
+        )
+    if group:
+        labels, order = _ordered_labels(kept[group].tolist())
+    else:
+        labels, order = ["all"] * len(times), ("all",)
+    terms = tuple(
+        term
+        for column in covariates
+        for term in _covariate_terms(
+            kept[column].tolist(), column, source, first_line, np.flatnonzero(~missing)
+        )
+    )
+    return SurvivalTable(
+        time=np.asarray(times, dtype=float),
+        event=np.asarray(events, dtype=int),
+        group=np.asarray(labels, dtype=object),
+        group_order=order,
+        covariates=terms,
+        dropped=int(missing.sum()),
+        time_unit=time_unit,
+        group_column=group,
+        covariate_columns=tuple(covariates),
+    )
+
+
+def _covariate_terms(
+    values: list[object], column: str, source: str, first_line: int, positions: np.ndarray
+) -> list[Covariate]:
+    """A numeric column enters as a number; text enters as indicators against its first level (as R)."""
+    numbers = [_numeric_or_none(v) for v in values]
+    if all(n is not None for n in numbers):
+        return [Covariate(column, column, np.asarray(numbers, dtype=float))]
+    labels, order = _ordered_labels(values)
+    if len(order) < 2:
+        raise SurvivalInputError(
+            f"{source}: line {first_line + int(positions[0])}: column '{column}': "
+            f"only one value ('{order[0]}'), nothing to estimate"
+        )
+    array = np.asarray(labels, dtype=object)
+    return [Covariate(f"{column}={level}", column, (array == level).astype(float)) for level in order[1:]]
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """One patient's dates, for computing time from an explicit index date."""
+
+    index_date: date
+    last_follow_up: date
+    event_date: date | None = None
+
+
+def durations_from_dates(rows: Sequence[FollowUp], *, source: str = "input") -> tuple[np.ndarray, np.ndarray]:
+    """Days from the index date to the event (event=1) or the last follow-up (event=0).
+
+    Time before the index date is never counted, which is what avoids immortal-time bias:
+    choose as index the date from which every patient is at risk (start of a therapy line,
+    sequencing report, match date). An event or follow-up before the index is an error.
+    """
+    times = np.empty(len(rows), dtype=float)
+    events = np.empty(len(rows), dtype=int)
+    for i, row in enumerate(rows):
+        end = row.event_date or row.last_follow_up
+        if end < row.index_date:
+            field_name = "event_date" if row.event_date else "last_follow_up"
+            raise SurvivalInputError(f"{source}: entry {i}: {field_name} is before index_date")
+        times[i] = (end - row.index_date).days
+        events[i] = 1 if row.event_date else 0
+    return times, events
