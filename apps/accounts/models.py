@@ -45,7 +45,9 @@ class Profile(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     sites = models.ManyToManyField(Site, blank=True, related_name="members")
-    sponsor = models.ForeignKey(Sponsor, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
+    sponsor = models.ForeignKey(
+        Sponsor, null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+    )
 
     def __str__(self) -> str:
         return f"profile of {self.user}"

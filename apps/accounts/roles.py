@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 
 from .models import Role
 
@@ -10,4 +11,5 @@ from .models import Role
 def has_role(user: AbstractBaseUser | AnonymousUser, role: Role) -> bool:
     if not user.is_authenticated:
         return False
-    return bool(user.groups.filter(name=role.value).exists())  # type: ignore[union-attr]
+    groups = getattr(user, "groups", None)
+    return groups is not None and bool(groups.filter(name=role.value).exists())

@@ -33,13 +33,17 @@ def ensure_roles() -> dict[Role, Group]:
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role.value)
         if perms == ["*"]:
-            wanted = Permission.objects.exclude(content_type__app_label="audit", codename__startswith="change_")
+            wanted = Permission.objects.exclude(
+                content_type__app_label="audit", codename__startswith="change_"
+            )
             wanted = wanted.exclude(content_type__app_label="audit", codename__startswith="delete_")
         else:
             wanted = Permission.objects.none()
             for label in perms:
                 app_label, codename = label.split(".")
-                wanted = wanted | Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+                wanted = wanted | Permission.objects.filter(
+                    content_type__app_label=app_label, codename=codename
+                )
         group.permissions.set(wanted)
         groups[role] = group
     return groups

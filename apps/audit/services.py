@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ def _canonical(event: AuditEvent) -> str:
     body = {
         "at": event.at.isoformat(),
         "kind": event.kind,
-        "actor": event.actor_id,  # type: ignore[attr-defined]
+        "actor": event.actor_id,
         "actor_label": event.actor_label,
         "action": event.action,
         "object_type": event.object_type,
@@ -43,7 +43,7 @@ def _digest(event: AuditEvent) -> str:
 
 def record(
     *,
-    actor: AbstractBaseUser | AnonymousUser | None,
+    actor: User | AnonymousUser | None,
     action: str,
     kind: str = AuditEvent.Kind.CHANGE,
     actor_label: str = "",

@@ -1,4 +1,4 @@
-"""After 5 failed logins a username is refused for a cool-off period, even with the right password (PROMISES 8)."""
+"""After 5 failed logins a username is refused for a cool-off period, even with the right password."""
 
 from datetime import timedelta
 
@@ -50,7 +50,12 @@ def test_locked_response_is_identical_for_a_username_that_does_not_exist(client,
     wrong_password = _login(client, "bob", "wrong-password-000").content.decode()
 
     def normalise(html: str) -> str:
-        return html.replace("alice", "X").replace("nobody", "X").replace("bob", "X").split("csrfmiddlewaretoken")[0]
+        return (
+            html.replace("alice", "X")
+            .replace("nobody", "X")
+            .replace("bob", "X")
+            .split("csrfmiddlewaretoken")[0]
+        )
 
     assert normalise(locked_real) == normalise(locked_ghost) == normalise(wrong_password)
 
@@ -58,7 +63,9 @@ def test_locked_response_is_identical_for_a_username_that_does_not_exist(client,
 def test_lockout_ends_after_the_cool_off_period(client, alice, settings):
     for _ in range(5):
         _login(client, "alice", "wrong-password-000")
-    LoginFailure.objects.update(at=LoginFailure.objects.first().at - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS + 1))
+    LoginFailure.objects.update(
+        at=LoginFailure.objects.first().at - timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS + 1)
+    )
 
     response = _login(client, "alice", PASSWORD)
 

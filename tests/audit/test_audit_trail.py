@@ -76,7 +76,10 @@ def test_postgres_trigger_refuses_raw_update_and_delete():
         pytest.skip("the trigger exists on PostgreSQL only; SQLite relies on the hash chain")
     (event,) = _seed(1)
 
-    for sql in ("UPDATE audit_auditevent SET reason = 'x' WHERE id = %s", "DELETE FROM audit_auditevent WHERE id = %s"):
+    for sql in (
+        "UPDATE audit_auditevent SET reason = 'x' WHERE id = %s",
+        "DELETE FROM audit_auditevent WHERE id = %s",
+    ):
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
             _raw_update(sql, [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).reason == ""

@@ -38,12 +38,12 @@ class Command(BaseCommand):
             cohort = Path(settings.BASE_DIR) / "demo-data" / f"cohort-{options['patients']}-{DEMO_SEED}"
             if not cohort.exists():
                 self.stdout.write(f"Generating {options['patients']} synthetic patients in {cohort} ...")
-                call_command(
-                    "generate_cohort", patients=options["patients"], seed=DEMO_SEED, out=str(cohort)
-                )
+                call_command("generate_cohort", patients=options["patients"], seed=DEMO_SEED, out=str(cohort))
             self.stdout.write("Importing the generated cohort ...")
             call_command("import_patients", str(cohort))
-        site, _ = Site.objects.get_or_create(code=accounts.DEMO_SITE[0], defaults={"name": accounts.DEMO_SITE[1]})
+        site, _ = Site.objects.get_or_create(
+            code=accounts.DEMO_SITE[0], defaults={"name": accounts.DEMO_SITE[1]}
+        )
         Patient.objects.filter(site__isnull=True).update(site=site)
         sponsor = Sponsor.objects.annotate(n=Count("trials")).order_by("-n", "name").first()
 
