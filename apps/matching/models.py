@@ -1,0 +1,233 @@
+"""Match runs, their chunks, and the stored results: one current result per (patient, trial, arm, version).
+
+How runs and results relate: a `Match` row is the *current* result of one (patient, trial, arm,
+criteria version). A run's chunk writes the results of its pairs and, in the same transaction, removes
+any earlier result of the same pairs (from this or an older run), so a re-run replaces and never adds
+a second row; `Match.run` then names the run that computed the result. Older runs keep their summary
+(status, counts, timings) and the audit trail keeps who asked for them. Results are pinned to the
+criteria version they were computed with (PROMISES 15): a new version gives new rows, old rows stay.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from apps.patients.models import Patient
+from apps.trials.models import Arm, CriteriaVersion, Trial
+
+
+class MatchRun(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+
+    idempotency_key = models.CharField(max_length=100, unique=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    as_of = models.DateField(help_text="the date eligibility is judged on (ages, washouts)")
+    scope = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='as asked: {"trials": [ids] | null, "patients": [keys] | null, "include_closed": bool}',
+    )
+    criteria_versions = models.JSONField(
+        default=list, blank=True, help_text="primary keys of the criteria versions the run is pinned to"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+    pairs_total = models.PositiveBigIntegerField(default=0)
+    pairs_done = models.PositiveBigIntegerField(default=0)
+    pairs_per_second = models.FloatField(null=True, blank=True)
+    eta = models.DateTimeField(null=True, blank=True, help_text="expected end, from the pairs rate so far")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="match_run_chunks_done_not_above_total", condition=Q(chunks_done__lte=F("chunks_total"))
+            ),
+            models.CheckConstraint(
+                name="match_run_pairs_done_not_above_total", condition=Q(pairs_done__lte=F("pairs_total"))
+            ),
+            models.CheckConstraint(
+                name="failed_match_run_says_why", condition=~Q(status="failed") | ~Q(failure_reason="")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"match run {self.pk} ({self.status})"
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class MatchChunk(models.Model):
+    """One slice of a run's patients against all of the run's criteria; a unit of work for one task."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="chunks")
+    index = models.PositiveIntegerField()
+    patient_ids = models.JSONField(default=list, help_text="primary keys of the chunk's patients")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="times a worker started it")
+    pairs = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["run", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "index"], name="one_chunk_per_run_and_index"),
+        ]
+
+    def __str__(self) -> str:
+        return f"chunk {self.index} of run {self.run_id}"  # type: ignore[attr-defined]
+
+
+class MatchQuerySet(models.QuerySet["Match"]):
+    def ranked(self) -> MatchQuerySet:
+        return self.order_by("trial__trial_id", "arm__code", "rank_in_trial", "patient__key")
+
+    def actionable(self) -> MatchQuerySet:
+        """Eligible and possible matches: what coordinators look at."""
+        return self.exclude(status=Match.Status.INELIGIBLE)
+
+
+class Match(models.Model):
+    """The current result of one (patient, trial, arm, criteria version).
+
+    Eligible and possible results keep every criterion's verdict with its evidence and the missing data;
+    ineligible ones keep only their counts and the first failing criterion (`services.explain` recomputes
+    the full explanation of any pair on demand).
+    """
+
+    class Status(models.TextChoices):
+        ELIGIBLE = "eligible"
+        POSSIBLE = "possible"
+        INELIGIBLE = "ineligible"
+
+    run = models.ForeignKey(MatchRun, on_delete=models.PROTECT, related_name="matches")
+    chunk_index = models.PositiveIntegerField()
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="matches")
+    arm = models.ForeignKey(Arm, null=True, blank=True, on_delete=models.CASCADE, related_name="matches")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="matches")
+    criteria_version = models.ForeignKey(CriteriaVersion, on_delete=models.PROTECT, related_name="matches")
+    as_of = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    score = models.FloatField()
+    molecular_fit = models.FloatField(null=True, blank=True)
+    phenotypic_fit = models.FloatField(null=True, blank=True)
+    rank_in_trial = models.PositiveIntegerField(
+        null=True, blank=True, help_text="1 = best of the trial arm's patients (set when a run completes)"
+    )
+    rank_for_patient = models.PositiveIntegerField(
+        null=True, blank=True, help_text="1 = best among this patient's trials and arms"
+    )
+    verdicts = models.JSONField(
+        default=list, blank=True, help_text="[{id, verdict, evidence}]; eligible and possible only"
+    )
+    missing = models.JSONField(default=list, blank=True, help_text="deduplicated data that would decide")
+    met_count = models.PositiveIntegerField(default=0)
+    unknown_count = models.PositiveIntegerField(default=0)
+    not_met_count = models.PositiveIntegerField(default=0)
+    first_failing = models.CharField(max_length=40, blank=True, help_text="criterion id; ineligible only")
+    computed_at = models.DateTimeField(auto_now=True)
+
+    objects = MatchQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # One current result per pair; two partial constraints because NULL arms are distinct in SQL.
+            models.UniqueConstraint(
+                fields=["patient", "trial", "arm", "criteria_version"],
+                condition=Q(arm__isnull=False),
+                name="one_match_per_patient_trial_arm_and_version",
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "trial", "criteria_version"],
+                condition=Q(arm__isnull=True),
+                name="one_match_per_patient_trial_and_version",
+            ),
+            models.CheckConstraint(
+                name="match_score_between_0_and_1", condition=Q(score__gte=0, score__lte=1)
+            ),
+            models.CheckConstraint(
+                name="match_molecular_fit_between_0_and_1",
+                condition=Q(molecular_fit__isnull=True) | Q(molecular_fit__gte=0, molecular_fit__lte=1),
+            ),
+            models.CheckConstraint(
+                name="match_phenotypic_fit_between_0_and_1",
+                condition=Q(phenotypic_fit__isnull=True) | Q(phenotypic_fit__gte=0, phenotypic_fit__lte=1),
+            ),
+            models.CheckConstraint(
+                name="match_ranks_start_at_1",
+                condition=(Q(rank_in_trial__isnull=True) | Q(rank_in_trial__gte=1))
+                & (Q(rank_for_patient__isnull=True) | Q(rank_for_patient__gte=1)),
+            ),
+            models.CheckConstraint(
+                name="ineligible_match_names_its_first_failing_criterion",
+                condition=~Q(status="ineligible") | ~Q(first_failing=""),
+            ),
+            models.CheckConstraint(
+                name="eligible_match_has_nothing_unknown_or_failed",
+                condition=~Q(status="eligible") | Q(unknown_count=0, not_met_count=0),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["run", "chunk_index"]),
+            models.Index(fields=["trial", "arm", "score"]),
+            models.Index(fields=["patient", "score"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient_id} x {self.trial_id}: {self.status}"  # type: ignore[attr-defined]
+
+
+class MatchCount(models.Model):
+    """Per run, chunk, trial and arm: how many pairs had each status, and ineligible ones by first failing
+    criterion. Replaced with its chunk's results; sum over chunks for a run's totals."""
+
+    run = models.ForeignKey(MatchRun, on_delete=models.CASCADE, related_name="counts")
+    chunk_index = models.PositiveIntegerField()
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="+")
+    arm = models.ForeignKey(Arm, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    eligible = models.PositiveIntegerField(default=0)
+    possible = models.PositiveIntegerField(default=0)
+    ineligible = models.PositiveIntegerField(default=0)
+    ineligible_by_criterion = models.JSONField(default=dict, blank=True, help_text="{criterion id: count}")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "chunk_index", "trial", "arm"],
+                condition=Q(arm__isnull=False),
+                name="one_count_per_run_chunk_trial_and_arm",
+            ),
+            models.UniqueConstraint(
+                fields=["run", "chunk_index", "trial"],
+                condition=Q(arm__isnull=True),
+                name="one_count_per_run_chunk_and_trial",
+            ),
+        ]
+        indexes = [models.Index(fields=["run", "chunk_index"]), models.Index(fields=["trial", "run"])]
+
+    def __str__(self) -> str:
+        return f"counts of run {self.run_id} chunk {self.chunk_index}"  # type: ignore[attr-defined]
