@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import km, logrank
+from . import km
+from . import logrank as logrank_tests
 from .cox import CoxFitError, CoxModel, fit_cox
 from .table import Covariate, SurvivalInputError, SurvivalTable
 
@@ -53,7 +54,7 @@ class GroupResult:
     events: int
     too_small: bool = False
     curve: km.KMCurve | None = None
-    median: km.Estimate = km.Estimate(None, None, None)
+    median: km.Estimate = field(default_factory=lambda: km.Estimate(None, None, None))
     landmarks: tuple[Landmark, ...] = ()
     rmst: km.RestrictedMean | None = None
     max_time: float | None = None
@@ -68,8 +69,8 @@ class SurvivalResult:
     group_column: str | None
     groups: tuple[GroupResult, ...]
     suppressed_groups: tuple[str, ...] = ()
-    logrank: logrank.LogRank | None = None
-    pairwise: tuple[logrank.PairwiseLogRank, ...] = ()
+    logrank: logrank_tests.LogRank | None = None
+    pairwise: tuple[logrank_tests.PairwiseLogRank, ...] = ()
     cox: CoxModel | None = None
     cox_note: str | None = None
     rmst_tau: float | None = None
@@ -131,8 +132,8 @@ def analyse(table: SurvivalTable, options: AnalysisOptions | None = None) -> Sur
     compared = table.subset(np.isin(table.group, analysable)) if analysable else table
     overall = pairs = None
     if len(analysable) >= 2:
-        overall = logrank.overall(compared.time, compared.event, compared.group)
-        pairs = logrank.pairwise(compared.time, compared.event, compared.group, analysable)
+        overall = logrank_tests.overall(compared.time, compared.event, compared.group)
+        pairs = logrank_tests.pairwise(compared.time, compared.event, compared.group, analysable)
     cox, cox_note = _cox(table, compared, analysable, options)
     return SurvivalResult(
         n=table.n,

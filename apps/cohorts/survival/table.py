@@ -83,8 +83,9 @@ def _ordered_labels(values: Sequence[object]) -> tuple[list[str], tuple[str, ...
     """Labels per row and their order: numerically when every value is a number, else as text."""
     numbers = [_numeric_or_none(v) for v in values]
     if all(n is not None for n in numbers):
-        labels = [format_label(n) for n in numbers]
-        order = sorted(set(zip(numbers, labels, strict=True)), key=lambda pair: pair[0])
+        present = [n for n in numbers if n is not None]
+        labels = [format_label(n) for n in present]
+        order = sorted(set(zip(present, labels, strict=True)))
         return labels, tuple(dict.fromkeys(label for _, label in order))
     labels = [str(v).strip() for v in values]
     return labels, tuple(sorted(set(labels)))
