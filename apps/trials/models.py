@@ -57,7 +57,9 @@ class Trial(models.Model):
     official_title = models.TextField(blank=True)
     phase = models.CharField(max_length=60, blank=True)
     overall_status = models.CharField(max_length=40, blank=True)
-    sponsor = models.ForeignKey(Sponsor, null=True, blank=True, on_delete=models.PROTECT, related_name="trials")
+    sponsor = models.ForeignKey(
+        Sponsor, null=True, blank=True, on_delete=models.PROTECT, related_name="trials"
+    )
     conditions = models.JSONField(default=list, blank=True)
     min_age_years = models.FloatField(null=True, blank=True)
     max_age_years = models.FloatField(null=True, blank=True)
@@ -99,14 +101,26 @@ class Trial(models.Model):
 
 
 class Arm(models.Model):
-    """An arm or cohort with its own status and, where the protocol has them, its own criteria."""
+    """An arm or cohort with its own status and, where the protocol has them, its own criteria.
+
+    CTML protocols nest dose levels in arms and arms in steps; each is a row, linked by `parent`.
+    """
 
     class Status(models.TextChoices):
         OPEN = "open"
         CLOSED = "closed"
 
+    class Kind(models.TextChoices):
+        STEP = "step"
+        ARM = "arm"
+        DOSE_LEVEL = "dose_level"
+
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="arms")
     code = models.CharField(max_length=200)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ARM)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
     description = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     eligibility_text = models.TextField(blank=True)
@@ -143,7 +157,9 @@ class CriteriaVersion(models.Model):
     class Meta:
         ordering = ["trial", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["trial", "number"], name="one_criteria_version_per_trial_and_number"),
+            models.UniqueConstraint(
+                fields=["trial", "number"], name="one_criteria_version_per_trial_and_number"
+            ),
             models.CheckConstraint(name="criteria_version_number_positive", condition=Q(number__gte=1)),
         ]
 
