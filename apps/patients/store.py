@@ -1,0 +1,290 @@
+"""Writing facts read from FHIR: batched upserts keyed by (patient, source_id), follow-up and staging.
+
+Re-writing a fact with unchanged values touches no row (PROMISES 17). Runs inside the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from django.db import models
+
+from .fhir import facts as f
+from .models import (
+    Biomarker,
+    Diagnosis,
+    FollowUp,
+    LabObservation,
+    MolecularFinding,
+    Patient,
+    PatientIdentity,
+    PerformanceStatus,
+    PregnancyStatus,
+    Procedure,
+    Therapy,
+)
+
+FACT_MODELS: dict[type, type[models.Model]] = {
+    f.DiagnosisFact: Diagnosis,
+    f.LabFact: LabObservation,
+    f.PerformanceFact: PerformanceStatus,
+    f.FindingFact: MolecularFinding,
+    f.BiomarkerFact: Biomarker,
+    f.TherapyFact: Therapy,
+    f.ProcedureFact: Procedure,
+    f.PregnancyFact: PregnancyStatus,
+}
+# Kept when a later version of the same resource leaves them blank: the stage may come from an mCODE
+# stage Observation rather than from Condition.stage.
+_STICKY = {Diagnosis: {"stage", "stage_text"}}
+
+
+def _label(model: type[models.Model]) -> str:
+    return model._meta.model_name or model.__name__
+
+
+class FactWriter:
+    def __init__(self, batch_size: int = 2000) -> None:
+        self.batch_size = batch_size
+        self.patient_pk: dict[str, int] = {}
+        self._absent: set[str] = set()
+        self._patients: dict[str, tuple[f.PatientFact, str]] = {}
+        self._facts: dict[type[models.Model], dict[tuple[Any, ...], dict[str, Any]]] = {}
+        self._pending = 0
+        self._primary: dict[str, str] = {}  # patient key -> source_id of its primary cancer Diagnosis
+        self._outcomes: dict[str, list[dt.date | None]] = {}  # key -> [last alive, death, progression]
+        self._stages: list[tuple[str, f.StageFact]] = []
+        self.counts: Counter[str] = Counter()
+
+    # -- patients -------------------------------------------------------------------------------------
+    def known_patient(self, key: str) -> bool:
+        if key in self.patient_pk or key in self._patients:
+            return True
+        if key in self._absent:
+            return False
+        pk = Patient.objects.filter(key=key).values_list("pk", flat=True).first()
+        if pk is None:
+            self._absent.add(key)
+            return False
+        self.patient_pk[key] = pk
+        return True
+
+    def add_patient(self, fact: f.PatientFact, source_file: str) -> None:
+        self._patients[fact.key] = (fact, source_file)
+        outcome = self._outcome(fact.key)
+        outcome[1] = fact.death_date
+        self._bump()
+
+    def _flush_patients(self) -> None:
+        if not self._patients:
+            return
+        existing = {p.key: p for p in Patient.objects.filter(key__in=list(self._patients))}
+        identities = {
+            i.patient.key: i
+            for i in PatientIdentity.objects.filter(patient__key__in=list(self._patients)).select_related(
+                "patient"
+            )
+        }
+        new, changed = [], []
+        for key, (fact, source_file) in self._patients.items():
+            values = {
+                "sex": fact.sex,
+                "birth_year": fact.birth_date.year if fact.birth_date else None,
+                "source_file": source_file[:500],
+            }
+            row = existing.get(key)
+            if row is None:
+                new.append(Patient(key=key, **values))
+            elif self._assign(row, values):
+                changed.append(row)
+        Patient.objects.bulk_create(new, batch_size=500)
+        if changed:
+            Patient.objects.bulk_update(
+                changed, ["sex", "birth_year", "source_file", "updated_at"], batch_size=500
+            )
+        self._count(Patient, len(new), len(changed), len(self._patients) - len(new) - len(changed))
+        for key, pk in Patient.objects.filter(key__in=list(self._patients)).values_list("key", "pk"):
+            self.patient_pk[key] = pk
+        identity_fields = ["name", "mrn", "birth_date", "address", "phone", "email", "identifiers"]
+        new_ids, changed_ids = [], []
+        for key, (fact, _) in self._patients.items():
+            values = {
+                "name": fact.name,
+                "mrn": fact.mrn[:100],
+                "birth_date": fact.birth_date,
+                "address": fact.address,
+                "phone": fact.phone,
+                "email": fact.email[:200],
+                "identifiers": fact.identifiers,
+            }
+            identity = identities.get(key)
+            if identity is None:
+                new_ids.append(PatientIdentity(patient_id=self.patient_pk[key], **values))
+            elif self._assign(identity, values):
+                changed_ids.append(identity)
+        PatientIdentity.objects.bulk_create(new_ids, batch_size=500)
+        if changed_ids:
+            PatientIdentity.objects.bulk_update(changed_ids, identity_fields, batch_size=500)
+        self._count(
+            PatientIdentity,
+            len(new_ids),
+            len(changed_ids),
+            len(self._patients) - len(new_ids) - len(changed_ids),
+        )
+        self._patients.clear()
+
+    # -- facts ----------------------------------------------------------------------------------------
+    def add(self, fact: Any, patient_key: str, source_file: str) -> None:
+        if isinstance(fact, f.OutcomeFact):
+            outcome = self._outcome(patient_key)
+            if fact.alive_on and (outcome[0] is None or fact.alive_on > outcome[0]):
+                outcome[0] = fact.alive_on
+            if fact.progressed_on and (outcome[2] is None or fact.progressed_on < outcome[2]):
+                outcome[2] = fact.progressed_on
+            return
+        if isinstance(fact, f.StageFact):
+            self._stages.append((patient_key, fact))
+            return
+        model = FACT_MODELS[type(fact)]
+        values = {k: v for k, v in dataclasses.asdict(fact).items() if k != "subject"}
+        values["source_file"] = source_file[:500]
+        if isinstance(fact, f.DiagnosisFact):
+            values["is_primary"] = self._is_primary(patient_key, fact)
+        key: tuple[Any, ...] = (patient_key, fact.source_id)
+        if model is MolecularFinding:
+            key = (*key, values["gene"])
+        self._facts.setdefault(model, {})[key] = values
+        self._bump()
+
+    def _is_primary(self, patient_key: str, fact: f.DiagnosisFact) -> bool:
+        if fact.category != Diagnosis.Category.CANCER:
+            return False
+        if patient_key not in self._primary:
+            earlier = None
+            if patient_key in self.patient_pk:
+                earlier = (
+                    Diagnosis.objects.filter(patient_id=self.patient_pk[patient_key], is_primary=True)
+                    .values_list("source_id", flat=True)
+                    .first()
+                )
+            self._primary[patient_key] = earlier or fact.source_id
+        return self._primary[patient_key] == fact.source_id
+
+    def _bump(self) -> None:
+        self._pending += 1
+        if self._pending >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        self._flush_patients()
+        for model, rows in self._facts.items():
+            self._upsert(model, rows)
+        self._facts.clear()
+        self._pending = 0
+
+    def _upsert(self, model: type[models.Model], rows: dict[tuple[Any, ...], dict[str, Any]]) -> None:
+        keyed = {(self.patient_pk[k[0]], *k[1:]): v for k, v in rows.items()}
+        pids = {k[0] for k in keyed}
+        sids = {k[1] for k in keyed}
+        existing: dict[tuple[Any, ...], models.Model] = {}
+        for row in model._default_manager.filter(patient_id__in=pids, source_id__in=sids):  # type: ignore[misc]
+            key = (row.patient_id, row.source_id)  # type: ignore[attr-defined]
+            if model is MolecularFinding:
+                key = (*key, row.gene)  # type: ignore[attr-defined]
+            existing[key] = row
+        if model is MolecularFinding:
+            stale = [row.pk for key, row in existing.items() if key not in keyed]
+            if stale:
+                MolecularFinding.objects.filter(pk__in=stale).delete()
+                self.counts[f"{_label(model)}.deleted"] += len(stale)
+        new, changed, fields = [], [], set()
+        sticky = _STICKY.get(model, set())
+        for key, values in keyed.items():
+            row = existing.get(key)
+            if row is None:
+                new.append(model(patient_id=key[0], **values))
+                continue
+            values = {k: v for k, v in values.items() if not (k in sticky and v == "" and getattr(row, k))}
+            if self._assign(row, values, fields):
+                changed.append(row)
+        model._default_manager.bulk_create(new, batch_size=500)
+        if changed:
+            model._default_manager.bulk_update(changed, sorted(fields), batch_size=500)
+        self._count(model, len(new), len(changed), len(keyed) - len(new) - len(changed))
+
+    @staticmethod
+    def _assign(row: models.Model, values: dict[str, Any], fields: set[str] | None = None) -> bool:
+        touched = False
+        for name, value in values.items():
+            if getattr(row, name) != value:
+                setattr(row, name, value)
+                touched = True
+                if fields is not None:
+                    fields.add(name)
+        return touched
+
+    def _count(self, model: type[models.Model], created: int, updated: int, unchanged: int) -> None:
+        label = _label(model)
+        self.counts[f"{label}.created"] += created
+        self.counts[f"{label}.updated"] += updated
+        self.counts[f"{label}.unchanged"] += unchanged
+
+    # -- end of a unit --------------------------------------------------------------------------------
+    def _outcome(self, key: str) -> list[dt.date | None]:
+        return self._outcomes.setdefault(key, [None, None, None])
+
+    def finish(self) -> None:
+        self.flush()
+        self._apply_stages()
+        self._write_follow_ups()
+
+    def _apply_stages(self) -> None:
+        for key, stage in self._stages:
+            rows = Diagnosis.objects.filter(patient_id=self.patient_pk[key])
+            rows = rows.filter(source_id=stage.condition) if stage.condition else rows.filter(is_primary=True)
+            target = rows.first()
+            if target is None or target.stage:
+                self.counts["stage.not_applied"] += target is None
+                continue
+            target.stage, target.stage_text = stage.stage[:20], stage.stage_text[:200]
+            target.save(update_fields=["stage", "stage_text"])
+            self.counts["diagnosis.stage_from_observation"] += 1
+
+    def _write_follow_ups(self) -> None:
+        existing = {
+            fu.patient_id: fu
+            for fu in FollowUp.objects.filter(patient_id__in=[self.patient_pk[k] for k in self._outcomes])
+        }
+        new, changed = [], []
+        for key, (alive, death, progression) in self._outcomes.items():
+            pk = self.patient_pk[key]
+            row = existing.get(pk)
+            if row is not None:
+                alive = (
+                    max(d for d in (alive, row.last_known_alive) if d)
+                    if (alive or row.last_known_alive)
+                    else None
+                )
+                death = death or row.death_date
+                progression = (
+                    min(d for d in (progression, row.progression_date) if d)
+                    if (progression or row.progression_date)
+                    else None
+                )
+            if death and alive and alive > death:
+                alive = death
+            values = {"last_known_alive": alive, "death_date": death, "progression_date": progression}
+            if row is None:
+                if any(values.values()):
+                    new.append(FollowUp(patient_id=pk, **values))
+            elif self._assign(row, values):
+                changed.append(row)
+        FollowUp.objects.bulk_create(new, batch_size=500)
+        if changed:
+            FollowUp.objects.bulk_update(
+                changed, ["last_known_alive", "death_date", "progression_date"], batch_size=500
+            )
+        self._count(FollowUp, len(new), len(changed), len(self._outcomes) - len(new) - len(changed))
