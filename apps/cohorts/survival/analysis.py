@@ -22,9 +22,8 @@ METHODS = {
     "logrank": "log-rank test, R survdiff(rho = 0); pairwise log-rank with Holm-adjusted p (R p.adjust)",
     "cox": "Cox proportional hazards, Efron ties (R coxph default); Wald CI and p; likelihood-ratio test; "
     "concordance (Harrell's C, tied risk scores count 1/2, as R's concordance for coxph)",
-    "ph_test": "Schoenfeld-residual test of proportional hazards per term, time transform 'km' "
-    "(lifelines proportional_hazard_test, the Grambsch-Therneau approximation used by R cox.zph before "
-    "survival 3.0); flagged at p < 0.05",
+    "ph_test": "proportional-hazards test as R cox.zph (survival >= 3.0, default transform='km'): score "
+    "test for adding X*g(t), per coefficient (terms=FALSE) and global; a term is flagged at p < 0.05",
     "missing": "complete cases: rows missing time, event, group or a covariate are left out (dropped)",
 }
 

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter
 from lifelines.exceptions import ConvergenceError, ConvergenceWarning
-from lifelines.statistics import proportional_hazard_test
 
 from .table import Covariate
+from .zph import ZphTest, cox_zph
 
 # Newton-Raphson to well past the 6 significant digits R prints for coef (lifelines' default stops earlier).
 PRECISION = 1e-12
@@ -45,7 +45,7 @@ class CoxModel:
     lr_df: int
     lr_p: float
     concordance: float
-    ph_transform: str = "km"
+    ph_global: ZphTest | None = None
 
 
 class CoxFitError(ValueError):
@@ -74,7 +74,8 @@ def fit_cox(
         except (ConvergenceError, ConvergenceWarning, np.linalg.LinAlgError) as exc:
             raise CoxFitError(f"the model did not converge ({str(exc).splitlines()[0]})") from exc
     lr = fitter.log_likelihood_ratio_test()
-    ph = _ph_tests(fitter, frame)
+    ph_global = _ph_test(time, event, covariates, fitter)
+    ph = ph_global.terms if ph_global else {}
     summary = fitter.summary
     terms = tuple(
         CoxTerm(
@@ -99,14 +100,17 @@ def fit_cox(
         lr_df=int(lr.degrees_freedom),
         lr_p=float(lr.p_value),
         concordance=float(fitter.concordance_index_),
+        ph_global=ph_global,
     )
 
 
-def _ph_tests(fitter: CoxPHFitter, frame: pd.DataFrame) -> dict[str, tuple[float, float]]:
-    """Schoenfeld-residual test per term with the Kaplan-Meier time transform (cox.zph's default)."""
+def _ph_test(
+    time: np.ndarray, event: np.ndarray, covariates: tuple[Covariate, ...], fitter: CoxPHFitter
+) -> ZphTest | None:
+    """cox.zph (R survival >= 3.0) with its default Kaplan-Meier time transform; None if singular."""
+    x = np.column_stack([c.values for c in covariates])
+    beta = fitter.params_.loc[[c.term for c in covariates]].to_numpy()
     try:
-        result = proportional_hazard_test(fitter, frame, time_transform="km")
-    except (ValueError, np.linalg.LinAlgError):
-        return {}
-    table = result.summary
-    return {str(name): (float(row["test_statistic"]), float(row["p"])) for name, row in table.iterrows()}
+        return cox_zph(time, event, x, beta, [c.term for c in covariates], transform="km")
+    except np.linalg.LinAlgError:
+        return None

@@ -84,6 +84,14 @@ def to_dict(result: SurvivalResult) -> dict[str, Any]:
             "likelihood_ratio": {"chi2": model.lr_chi2, "df": model.lr_df, "p": model.lr_p},
             "concordance": model.concordance,
             "ph_violated": any(bool(t.ph_violated) for t in model.terms),
+            "ph_global": None
+            if model.ph_global is None
+            else {
+                "chi2": model.ph_global.global_chi2,
+                "df": model.ph_global.global_df,
+                "p": model.ph_global.global_p,
+                "transform": model.ph_global.transform,
+            },
         }
     return {
         "n": result.n,
@@ -162,6 +170,12 @@ def render_text(result: SurvivalResult) -> str:
             lines.append(
                 f"  {t.term:<18}{t.coef:>10.6f}{t.hr:>9.4f}   {t.hr_lower:.4f}-{t.hr_upper:.4f}"
                 f"{_fmt_p(t.p):>11}   {ph}"
+            )
+        if model.ph_global:
+            zph = model.ph_global
+            lines.append(
+                f"  PH test (cox.zph, km) global: chi2 = {zph.global_chi2:.3f} on {zph.global_df} df, "
+                f"p = {_fmt_p(zph.global_p)}"
             )
         lines.append(
             f"  likelihood-ratio test = {model.lr_chi2:.2f} on {model.lr_df} df, p = {_fmt_p(model.lr_p)}; "
