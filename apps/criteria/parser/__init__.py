@@ -42,6 +42,14 @@ def _criterion(text: str, view: str, node: structure.Node, cid: str) -> dict[str
         "span": [node.start, node.end],
         **out,
     }
+    facets = out.pop("facets", None)
+    if facets:
+        out["children"] = [
+            {"id": f"{cid}{chr(97 + i) if i < 26 else i}", "section": node.section, "text": out["text"],
+             "span": list(out["span"]), "kind": kind, "computable": True, "negated": out["negated"],
+             "confidence": out["confidence"], "rule": rule, "entities": []}
+            for i, (kind, rule) in enumerate(facets)
+        ]  # fmt: skip
     if node.children:
         children = [_criterion(text, view, child, f"{cid}.{i}") for i, child in enumerate(node.children, 1)]
         own = dict(out)
@@ -52,7 +60,7 @@ def _criterion(text: str, view: str, node: structure.Node, cid: str) -> dict[str
             computable=all(c["computable"] for c in children),
             rule={},
         )
-        if own["kind"] not in ("other", "group", "administrative") and own["computable"]:
+        if own["kind"] not in ("other", "group", "administrative") and own["computable"] and "children" not in own:
             own["id"] = f"{cid}.0"
             own.pop("children", None)
             if out["operator"] == "all":

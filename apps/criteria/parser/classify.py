@@ -1,9 +1,242 @@
-"""Criterion kind, negation, rule and entities for one criterion's text."""
+"""Criterion kind, negation, rule and entities for one criterion's text (rule forms: apps/criteria/RULES.md)."""
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from typing import Any
+
+from . import biomarkers, lexicon, therapy
+from .entities import Entity, cue, find
+from .values import bounds, convert, relative, unit_key
+
+_STAGE = re.compile(r"\bstages?\s+(?P<s>(?:0|iv|i{1,3}|[1-4])[abc]?\d?(?:\s*(?:-|to|or|,|and|/)\s*(?:0|iv|i{1,3}|[1-4])[abc]?\d?)*)")
+_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+
+
+@cache
+def _negation() -> list[re.Pattern[str]]:
+    return [re.compile(p) for p in lexicon.load_yaml("cues.yaml")["negation"]]
+
+
+@cache
+def _labs() -> dict[str, dict[str, Any]]:
+    return {lab["key"]: lab for lab in lexicon.load_yaml("labs.yaml")}
+
+
+def negated(view_text: str) -> bool:
+    head = view_text.strip().lstrip("*-•·+ \t").lstrip()
+    return any(p.search(head) for p in _negation())
 
 
 def classify(text: str, view: str, start: int, end: int) -> dict[str, Any]:
-    return {"kind": "other", "computable": False, "negated": False, "confidence": 0.2, "entities": []}
+    ents = find(text, view, start, end)
+    vt = view[start:end]
+    neg = negated(vt)
+    kind, rule, confidence = _decide(text, view, start, end, ents, vt)
+    out: dict[str, Any] = {
+        "kind": kind,
+        "computable": kind not in ("other", "administrative") and rule is not None,
+        "negated": neg,
+        "confidence": confidence,
+        "entities": [e.as_dict(text) for e in ents],
+    }
+    if isinstance(rule, dict) and "children_rules" in rule:
+        out["kind"] = "group"
+        out["operator"] = rule["operator"]
+        out["facets"] = rule["children_rules"]
+        out["rule"] = {}
+        out["computable"] = True
+    elif rule is not None:
+        out["rule"] = rule
+    return out
+
+
+def _decide(
+    text: str, view: str, start: int, end: int, ents: list[Entity], vt: str
+) -> tuple[str, dict[str, Any] | None, float]:
+    types = {e.type for e in ents}
+    if cue("administrative").search(vt) and not types & {"measurement", "gene", "performance_status", "biomarker"}:
+        return "administrative", None, 0.8
+    if "performance_status" in types:
+        return "performance_status", _performance(view, ents), 0.9
+    if cue("life_expectancy").search(vt):
+        return "life_expectancy", _life_expectancy(ents), 0.85
+    if cue("measurable_disease").search(vt):
+        std = cue("recist").search(vt)
+        return "measurable_disease", {"standard": std.group().upper().replace("VERSION ", "v") if std else None}, 0.85
+    if "pregnancy" in types or cue("lactation").search(vt):
+        return "pregnancy", _pregnancy(vt), 0.85
+    bio = biomarkers.rule(text, view, start, end, ents)
+    if bio is not None:
+        return bio[0], bio[1], 0.8
+    if "measurement" in types and any(e.type == "value" for e in ents):
+        rule = _measurement(view, ents, vt)
+        if rule is not None:
+            return "measurement", rule, 0.8
+    age = _age(vt, ents)
+    if age is not None:
+        return "age", age, 0.9
+    tx = therapy.rule(view, start, end, ents)
+    if tx is not None:
+        return tx[0], tx[1], 0.7
+    cond = [e for e in ents if e.type == "condition" or (e.type == "cancer" and not e.code)]
+    if cond and (e for e in cond if e.key not in ("generic",)):
+        keyed = [e for e in cond if e.key != "generic"]
+        if keyed:
+            return "condition", therapy.condition_rule(view, start, end, keyed), 0.7
+    cancers = [e for e in ents if e.type == "cancer" and e.code]
+    stage = _STAGE.search(vt)
+    if stage and (cancers or "cancer" in types):
+        return "stage", {"stages": _stages(stage.group("s")), "status": _statuses(vt)}, 0.7
+    if cancers or "cancer" in types:
+        return "diagnosis", _diagnosis(vt, ents), 0.7
+    for sex, pattern in lexicon.load_yaml("cues.yaml")["sex"].items():
+        if re.search(pattern, vt) and len(vt) < 80:
+            return "sex", {"sex": sex}, 0.8
+    return "other", None, 0.3
+
+
+def _stages(raw: str) -> list[str]:
+    out = []
+    for part in re.split(r"\s*(?:-|to|or|,|and|/)\s*", raw):
+        if part:
+            head = _ROMAN.get(part[0], part.rstrip("abc0123456789").upper() or part.upper())
+            out.append(head + part[len(part.rstrip("abc0123456789")) :].upper() if part[0] not in _ROMAN else head)
+    return out
+
+
+def _statuses(vt: str) -> list[str]:
+    return [name for name, pattern in lexicon.load_yaml("cues.yaml")["status"].items() if re.search(pattern, vt)]
+
+
+def _diagnosis(vt: str, ents: list[Entity]) -> dict[str, Any]:
+    codes = sorted({e.code.split(":", 1)[1] for e in ents if e.type == "cancer" and e.code and e.code.startswith("ONCO")})
+    return {
+        "oncotree": codes,
+        "any_solid": bool(re.search(r"\bsolid\s+(?:tumou?rs?|malignanc|cancers?|neoplasm)", vt)),
+        "any_hematologic": bool(re.search(r"\bh(?:a)?ematolog(?:ic|ical)\s+malignanc", vt)),
+        "status": _statuses(vt),
+    }
+
+
+def _performance(view: str, ents: list[Entity]) -> dict[str, Any]:
+    ps = next(e for e in ents if e.type == "performance_status")
+    scale = ps.key
+    if scale == "ECOG" and re.search(r"karnofsky|kps", view[ps.start : ps.end]):
+        scale = "KPS"
+    window = view[ps.end : ps.end + 60]
+    nums = [int(n) for n in re.findall(r"(?<![\d.])(\d{1,3})(?![\d.])", window)]
+    rule: dict[str, Any] = {"scale": scale, "min": None, "max": None, "min_inclusive": True, "max_inclusive": True}
+    if not nums:
+        return rule
+    first = [v for v in ents if v.type == "value" and v.start >= ps.end]
+    m = first[0].extra.get("m") if first else None
+    if isinstance(m, re.Match):
+        b = bounds(m, default_direction=None)
+        if b["min"] is not None or b["max"] is not None:
+            if b["min"] == b["max"] and len(nums) > 1:
+                b.update(min=min(nums[:4]), max=max(nums[:4]))
+            rule.update(b)
+            return rule
+    rule.update(min=min(nums[:4]), max=max(nums[:4]))
+    return rule
+
+
+def _life_expectancy(ents: list[Entity]) -> dict[str, Any]:
+    for v in ents:
+        m = v.extra.get("m") if v.type == "value" else None
+        if isinstance(m, re.Match) and m.group("unit"):
+            b = bounds(m, default_direction="min")
+            unit = m.group("unit").strip().lower()
+            b["unit"] = "wk" if unit.startswith("w") else "mo" if unit.startswith("mo") else "a"
+            return b
+    return {"min": None, "unit": None}
+
+
+def _pregnancy(vt: str) -> dict[str, Any]:
+    if cue("contraception").search(vt):
+        return {"status": "contraception"}
+    if cue("lactation").search(vt) and not re.search(r"pregnan", vt):
+        return {"status": "lactating"}
+    return {"status": "pregnant"}
+
+
+def _age(vt: str, ents: list[Entity]) -> dict[str, Any] | None:
+    if not cue("age").search(vt):
+        return None
+    for v in ents:
+        m = v.extra.get("m") if v.type == "value" else None
+        if not isinstance(m, re.Match):
+            continue
+        unit = (m.group("unit") or "").strip()
+        if unit and not re.match(r"(?:years?|yrs?|months?)\b", unit):
+            continue
+        b = bounds(m, default_direction="min")
+        if b["min"] is None and b["max"] is None:
+            continue
+        if b["min"] is not None and b["min"] > 130:
+            continue
+        return {**b, "unit": "mo" if unit.startswith("mo") else "a"}
+    if cue("adults").search(vt):
+        return {"min": 18, "max": None, "min_inclusive": True, "max_inclusive": True, "unit": "a"}
+    return None
+
+
+def _measurement(view: str, ents: list[Entity], vt: str) -> dict[str, Any] | None:
+    labs = _labs()
+    items: list[dict[str, Any]] = []
+    pending: list[Entity] = []
+    for i, e in enumerate(ents):
+        if e.type == "measurement":
+            pending.append(e)
+            continue
+        m = e.extra.get("m") if e.type == "value" else None
+        if not pending or not isinstance(m, re.Match):
+            continue
+        alternative = items and not pending and re.search(r"\bor\s*$", view[ents[i - 1].end : e.start])
+        if alternative:
+            continue
+        for lab_ent in pending:
+            items.append(_lab_rule(view, lab_ent, m, labs.get(lab_ent.key), ents[i + 1 :]))
+        pending = []
+    items = [r for r in items if r is not None]
+    if not items:
+        return None
+    if len(items) == 1:
+        return items[0]
+    op = "any" if re.search(r"\bor\b", vt) and not re.search(r"\band\b", vt) else "all"
+    return {"operator": op, "children_rules": [("measurement", r) for r in items]}
+
+
+def _lab_rule(
+    view: str, lab_ent: Entity, m: re.Match[str], lab: dict[str, Any] | None, after: list[Entity]
+) -> dict[str, Any]:
+    rel = relative(m)
+    rule: dict[str, Any] = {"loinc": lab["loinc"] if lab else None, **bounds(m, default_direction="min")}
+    rule["relative_to"] = rel
+    if rel is None and lab:
+        factor = (lab.get("units") or {}).get(unit_key(m))
+        if factor is not None:
+            convert(rule, float(factor))
+            rule["unit"] = lab["unit"]
+        else:
+            rule["unit"] = lab["unit"] if not unit_key(m) else unit_key(m)
+    else:
+        rule["unit"] = None
+    formula = re.search(r"cockcroft[- ]?gault|mdrd|ckd[- ]?epi", view[lab_ent.start : m.end() + 80])
+    rule["formula"] = formula.group().replace(" ", "-").lower() if formula else None
+    rule["alternatives"] = []
+    for v in after[:3]:
+        mm = v.extra.get("m") if v.type == "value" else None
+        if not isinstance(mm, re.Match) or not relative(mm):
+            continue
+        tail = view[mm.end() : mm.end() + 80]
+        cond = re.search(r"liver|hepatic|bone|gilbert", tail)
+        if cond:
+            key = {"liver": "liver_metastases", "hepatic": "liver_metastases", "bone": "bone_metastases"}
+            alt = {"condition": key.get(cond.group(), "gilbert_syndrome"), **bounds(mm, default_direction="max")}
+            alt["relative_to"] = relative(mm)
+            rule["alternatives"].append(alt)
+        break
+    return rule

@@ -1,0 +1,164 @@
+"""Biomarker rules: alterations (gene, protein change, class, origin), TMB, MSI/MMR and expression markers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .entities import Entity
+from .values import bounds
+
+_CLASSES = [
+    ("wild_type", r"wild[- ]?type|\bwt\b|negative\s+for|without\s+(?:an?\s+)?(?:known\s+)?|no\s+(?:known\s+)?"),
+    ("exon14_skipping", r"exon\s*14\s*skip"),
+    ("exon19_deletion", r"exon\s*19\s*(?:deletion|del)"),
+    ("exon20_insertion", r"exon\s*20\s*(?:insertion|ins)"),
+    ("fusion", r"fusions?|fused"),
+    ("rearrangement", r"rearrange(?:ment|d)s?|translocation"),
+    ("amplification", r"amplif(?:ication|ied)"),
+    ("overexpression", r"over-?expression|overexpress"),
+    ("loss", r"\bloss\b|deficien"),
+    ("deletion", r"deletion"),
+    ("insertion", r"insertion"),
+    ("activating", r"activating|oncogenic|sensiti[sz]ing|driver|pathogenic"),
+    ("mutation", r"mutat|variant|alteration|altered|positive|\+|harbou?r"),
+]
+_PD_L1_SCORING = re.compile(r"\b(tps|cps|tc|ic|tumou?r proportion score|combined positive score)\b")
+_ASSAY = re.compile(r"\b(22c3|sp263|sp142|28-8)\b")
+_RESULT = re.compile(r"(?:\b(positive|negative|low|high|ultra-?low)\b|(?<![\w])(\d)\s*\+|\b(amplified|non-amplified)\b|(?<=[a-z0-9])\s*(\+|-)(?!\w))")
+_ERPR = re.compile(r"(?<![\w])(ER|PR|HR|ER/PR|ER and/or PR|ER or PR|PgR|PR/ER)(?![\w])")
+
+
+def rule(text: str, view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict[str, Any]] | None:
+    vt = view[start:end]
+    bio = [e for e in ents if e.type == "biomarker"]
+    for e in bio:
+        if e.key.startswith("msi:"):
+            return "msi", {"status": e.key.split(":", 1)[1]}
+        if e.key == "tmb":
+            for v in ents:
+                m = v.extra.get("m") if v.type == "value" else None
+                if isinstance(m, re.Match) and v.start > e.start:
+                    return "tmb", {**bounds(m, default_direction="min"), "unit": "mut/Mb"}
+            return "tmb", {"min": 10, "max": None, "min_inclusive": True, "max_inclusive": True, "unit": "mut/Mb"}
+    if re.search(r"triple[- ]negative|\btnbc\b", vt):
+        children = [_expr(m, "negative") for m in ("ER", "PR", "HER2")]
+        return "group", {"operator": "all", "children_rules": [("expression", c) for c in children]}
+    genes = [e for e in ents if e.type == "gene"]
+    expr_markers = [e for e in bio if e.key.startswith("expr:")]
+    pd_l1 = [g for g in genes if g.key == "CD274"] + [e for e in expr_markers if e.key == "expr:PD-L1"]
+    if pd_l1:
+        return "expression", _pd_l1(view, pd_l1[0], ents)
+    her2 = [g for g in genes if g.key == "ERBB2"] + [e for e in expr_markers if e.key == "expr:HER2"]
+    her2_expr = her2 and re.search(r"ihc|ish\b|fish|[0-3]\s*\+|her2[- ]?(?:positive|negative|low|\+|-)|overexpress|score", vt)
+    if her2_expr:
+        return "expression", _her2(view[her2[0].start : end])
+    erpr = list(_ERPR.finditer(text, start, end)) + [
+        m for m in re.finditer(r"(?:estrogen|oestrogen|progesterone|hormone)[- ]receptor", vt)
+    ]
+    if erpr:
+        first = erpr[0]
+        marker = "PR" if "prog" in first.group().lower() or first.group() in ("PR", "PgR") else "ER"
+        if "hormone" in first.group().lower() or first.group().startswith("HR"):
+            marker = "HR"
+        res = _RESULT.search(view, first.end(), min(end, first.end() + 40))
+        return "expression", _expr(marker, _result_word(res))
+    if genes:
+        uniq: list[dict[str, Any]] = []
+        for g in genes:
+            a = _alteration(view, g, genes, ents, end)
+            for symbol in a["gene"] if isinstance(a["gene"], list) else [a["gene"]]:
+                one = {**a, "gene": symbol}
+                if one not in uniq:
+                    uniq.append(one)
+        if len(uniq) == 1:
+            return "alteration", uniq[0]
+        return "group", {"operator": "any", "children_rules": [("alteration", a) for a in uniq]}
+    return None
+
+
+def _result_word(m: re.Match[str] | None) -> str | None:
+    if m is None:
+        return None
+    word = next(g for g in m.groups() if g)
+    return {"+": "positive", "-": "negative"}.get(word, f"{word}+" if word.isdigit() else word)
+
+
+def _expr(marker: str, result: str | None, scoring: str | None = None) -> dict[str, Any]:
+    return {"marker": marker, "scoring": scoring, "assay": None, "result": result,
+            "min": None, "max": None, "min_inclusive": True, "max_inclusive": True, "unit": None}  # fmt: skip
+
+
+def _pd_l1(view: str, ent: Entity, ents: list[Entity]) -> dict[str, Any]:
+    window = view[ent.start : ent.end + 120]
+    scoring = _PD_L1_SCORING.search(window)
+    sc = None
+    if scoring:
+        word = scoring.group(1)
+        sc = "TPS" if word in ("tps", "tc") or word.startswith("tumo") else "CPS" if "c" in word[:2] else "IC"
+    assay = _ASSAY.search(window)
+    rule = _expr("PD-L1", None, sc)
+    rule["assay"] = assay.group(1).upper() if assay else None
+    for v in ents:
+        m = v.extra.get("m") if v.type == "value" else None
+        if isinstance(m, re.Match) and ent.end <= v.start <= ent.end + 120:
+            b = bounds(m, default_direction="min")
+            rule.update(b)
+            rule["unit"] = "%" if "%" in (m.group("unit") or "") or sc == "TPS" else None
+            return rule
+    res = _RESULT.search(window)
+    rule["result"] = _result_word(res)
+    return rule
+
+
+def _her2(window: str) -> dict[str, Any]:
+    scoring = "ISH" if re.search(r"\b(?:fish|ish)\b", window) else "IHC" if "ihc" in window else None
+    if re.search(r"her2[- ]?low|ihc\s*1\s*\+|ultra-?low", window):
+        return _expr("HER2", "low", scoring)
+    score = re.search(r"(?<![\w])([0-3])\s*\+", window)
+    if score:
+        return _expr("HER2", f"{score.group(1)}+", scoring or "IHC")
+    if re.search(r"amplif", window) and "non-amplif" not in window:
+        return _expr("HER2", "amplified", scoring)
+    res = _RESULT.search(window)
+    return _expr("HER2", _result_word(res), scoring)
+
+
+def _alteration(view: str, gene: Entity, genes: list[Entity], ents: list[Entity], end: int) -> dict[str, Any]:
+    nxt = min([g.start for g in genes if g.start > gene.start] + [end])
+    after = view[gene.end : min(nxt + 0, gene.end + 80)]
+    before = view[max(0, gene.start - 40) : gene.start]
+    ctx = before[-25:] + " " + after
+    symbols = gene.key.split("|")
+    protein = None
+    codon = exon = None
+    for v in ents:
+        if v.type == "variant" and gene.end <= v.start < max(nxt, gene.end + 1):
+            if v.key == "exon":
+                exon = int(str(v.extra["exon"]))
+            elif protein is None:
+                protein = v.key.upper()
+                digits = re.search(r"\d+", protein)
+                codon = int(digits.group()) if digits else None
+    cls = "mutation"
+    for name, pattern in _CLASSES:
+        if re.search(pattern, after[:60] if name != "wild_type" else ctx):
+            cls = name
+            break
+    if exon is not None and cls in ("mutation", "deletion", "insertion"):
+        cls = {19: "exon19_deletion", 20: "exon20_insertion", 14: "exon14_skipping"}.get(exon, cls)
+    partner = None
+    if cls in ("fusion", "rearrangement"):
+        m = re.search(r"([a-z0-9]+)[-:/]" + re.escape(view[gene.start : gene.end]) + r"|" +
+                      re.escape(view[gene.start : gene.end]) + r"[-:/]([a-z0-9]{3,})", view[gene.start - 12 : gene.end + 12])  # fmt: skip
+        partner = (m.group(1) or m.group(2)).upper() if m else None
+    origin = "germline" if "germline" in ctx else "somatic" if "somatic" in ctx else None
+    return {
+        "gene": symbols[0] if len(symbols) == 1 else symbols,
+        "protein": protein if protein and not protein.endswith("X") else None,
+        "codon": codon,
+        "exon": exon,
+        "variant_class": cls,
+        "partner": partner,
+        "origin": origin,
+    }

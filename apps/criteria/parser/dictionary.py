@@ -1,0 +1,140 @@
+"""Longest-match phrase dictionary over word tokens (hyphens and case ignored) built from the lexicons."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from . import lexicon
+
+_TOKEN = re.compile(r"[^\W_]+|[^\w\s-]")
+_WORD_ONLY = re.compile(r"[^\W_]+")
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "vocab"
+
+# When one surface form names several things, the earlier type wins.
+_PRIORITY = ("performance_status", "measurement", "biomarker", "condition", "cancer", "procedure", "drug")
+
+
+@dataclass(frozen=True)
+class Entry:
+    type: str
+    code: str | None
+    key: str  # lexicon key (lab key, condition key, drug class, procedure kind)
+
+
+@dataclass(frozen=True)
+class Hit:
+    start: int
+    end: int
+    entry: Entry
+
+
+def tokens(view: str, start: int = 0, end: int | None = None) -> list[tuple[str, int, int]]:
+    return [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(view, start, len(view) if end is None else end)]
+
+
+def _key(surface: str) -> tuple[str, ...]:
+    return tuple(m.group() for m in _TOKEN.finditer(surface.lower()))
+
+
+class PhraseDictionary:
+    def __init__(self) -> None:
+        self.table: dict[tuple[str, ...], Entry] = {}
+        self.max_len = 1
+
+    def add(self, surface: str, entry: Entry) -> None:
+        key = _key(surface)
+        if not key or (len(key) == 1 and len(key[0]) < 2):
+            return
+        old = self.table.get(key)
+        if old is not None and _PRIORITY.index(old.type) <= _PRIORITY.index(entry.type):
+            return
+        self.table[key] = entry
+        self.max_len = max(self.max_len, len(key))
+
+    def find(self, view: str, start: int = 0, end: int | None = None) -> list[Hit]:
+        toks = tokens(view, start, end)
+        hits: list[Hit] = []
+        i = 0
+        while i < len(toks):
+            found = None
+            for n in range(min(self.max_len, len(toks) - i), 0, -1):
+                entry = self.table.get(tuple(t[0] for t in toks[i : i + n]))
+                if entry is not None:
+                    found = (n, entry)
+                    break
+            if found is None or not _WORD_ONLY.match(toks[i][0]):
+                i += 1
+                continue
+            n, entry = found
+            hits.append(Hit(toks[i][1], toks[i + n - 1][2], entry))
+            i += n
+        return hits
+
+
+def _drugbank_names() -> list[tuple[str, str]]:
+    path = FIXTURES / "drugbank_open_vocabulary.csv"
+    if not path.exists():
+        return []
+    out: list[tuple[str, str]] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            dbid = row["DrugBank ID"]
+            names = [row["Common name"], *(s.strip() for s in (row.get("Synonyms") or "").split("|"))]
+            for name in names:
+                if 4 <= len(name) <= 40 and not name.isupper():
+                    out.append((name, dbid))
+    return out
+
+
+def _oncotree_synonyms() -> dict[str, str]:
+    try:
+        from apps.vocab import oncotree
+
+        return {k: v for k, v in oncotree.synonyms().items() if v and v != "NONE"}
+    except Exception:  # the shared vocabulary may be mid-change; the curated lists still work
+        return {}
+
+
+@cache
+def build() -> PhraseDictionary:
+    d = PhraseDictionary()
+    for ps in lexicon.load_yaml("cues.yaml")["performance_status_names"]:
+        d.add(ps["name"], Entry("performance_status", None, ps["scale"]))
+    for lab in lexicon.load_yaml("labs.yaml"):
+        for name in lab["names"]:
+            code = f"LOINC:{lab['loinc']}" if lab.get("loinc") else None
+            d.add(name, Entry("measurement", code, lab["key"]))
+    bio = lexicon.load_yaml("biomarkers.yaml")
+    for term in bio["tmb_terms"]:
+        d.add(term, Entry("biomarker", None, "tmb"))
+    for term, status in bio["msi_terms"].items():
+        d.add(term, Entry("biomarker", None, f"msi:{status}"))
+    for term, marker in bio["expression_markers"].items():
+        if len(term) > 3:
+            d.add(term, Entry("biomarker", None, f"expr:{marker}"))
+    for cond in lexicon.load_yaml("conditions.yaml"):
+        etype = "cancer" if cond.get("cancer_like") else "condition"
+        icd = cond.get("icd10") or []
+        for name in cond["names"]:
+            d.add(name, Entry(etype, f"ICD10CM:{icd[0]}" if icd else None, cond["key"]))
+    for code_surface, code in sorted(_oncotree_synonyms().items()):
+        if len(code_surface) >= 3:
+            d.add(code_surface, Entry("cancer", f"ONCOTREE:{code}", code))
+    for generic in lexicon.load_yaml("cues.yaml")["cancer_generic"]:
+        d.add(generic, Entry("cancer", None, "generic"))
+    treatments = lexicon.load_yaml("treatments.yaml")
+    for kind, names in treatments["procedures"].items():
+        for name in names:
+            d.add(name, Entry("procedure", None, kind))
+    for cls, spec in treatments["classes"].items():
+        for name in spec["names"]:
+            d.add(name, Entry("drug", None, f"class:{cls}"))
+    stop = set(lexicon.load_yaml("cues.yaml")["drug_stoplist"])
+    for name, dbid in _drugbank_names():
+        if name.lower() not in stop:
+            d.add(name, Entry("drug", f"DRUGBANK:{dbid}", name.lower()))
+    return d

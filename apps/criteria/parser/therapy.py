@@ -1,0 +1,123 @@
+"""Prior-therapy, washout and condition rules."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .entities import Entity, cue
+from .values import days, number
+
+_LINES_MIN = re.compile(
+    r"(?:at\s+least|≥|>=|minimum\s+of|one\s+or\s+more|(\w+)\s+or\s+more)\s*(\w+)?\s+(?:prior\s+)?(?:lines?|regimens?|prior|previous)"
+)
+_LINES_MAX = re.compile(
+    r"(?:no\s+more\s+than|not\s+more\s+than|at\s+most|up\s+to|maximum\s+of|≤|<=|fewer\s+than|less\s+than|<)\s*(\w+)\s+"
+    r"(?:prior\s+|previous\s+)?(?:lines?|regimens?|prior|previous|systemic)"
+)
+_LINES_N = re.compile(r"(\w+)\s+(?:or\s+\w+\s+)?(?:prior\s+|previous\s+)?(?:lines?|regimens?)\s+of\s+(?:systemic\s+)?(?:therapy|treatment)")
+_SETTING = re.compile(r"\b(metastatic|advanced|adjuvant|neoadjuvant|neo-adjuvant|perioperative|maintenance)\b")
+_QUALIFIER = [
+    ("treated_stable", r"(?:treated\s+and\s+stable|stable\s+(?:for|after|following)|previously\s+treated|clinically\s+stable|radiologically\s+stable|asymptomatic\s+and\s+stable)"),
+    ("untreated", r"\buntreated\b"),
+    ("symptomatic", r"\bsymptomatic\b"),
+    ("active", r"\b(?:active|uncontrolled|current|ongoing|progressing|unstable)\b"),
+]  # fmt: skip
+_WITHIN = re.compile(
+    r"(?:within|in\s+the\s+(?:last|past|previous|preceding)|during\s+the\s+(?:last|past|previous)|past|last|previous)\s+"
+    r"(?:the\s+)?(\d+|one|two|three|four|five|six|ten|twelve)\s*(years?|months?|weeks?|days?)"
+)
+_TREATED = re.compile(r"\b(?:prior|previous|previously|received|receiving|treated|treatment|therapy|exposure|pretreated|naive|naïve|refractory|progressed|progression|failed|failure|intolerant)\b")
+
+
+def _ids(ents: list[Entity]) -> tuple[list[str], list[str]]:
+    drugs = sorted({e.code.split(":", 1)[1] for e in ents if e.type == "drug" and e.code})
+    classes = sorted({e.key.split(":", 1)[1] for e in ents if e.type == "drug" and e.key.startswith("class:")})
+    classes += sorted({f"procedure:{e.key}" for e in ents if e.type == "procedure" and e.key in ("radiotherapy", "surgery", "transplant")})
+    return drugs, classes
+
+
+def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict[str, Any]] | None:
+    tx = [e for e in ents if e.type in ("drug", "procedure")]
+    vt = view[start:end]
+    if not tx:
+        if re.search(r"\b(?:lines?|regimens?)\s+of\s+(?:systemic\s+)?(?:therapy|treatment)", vt):
+            tx = []
+        else:
+            return None
+    drugs, classes = _ids(ents)
+    if not drugs and not classes and not _TREATED.search(vt):
+        return None
+    window = _washout_days(ents, vt)
+    if window is not None and re.search(r"\b(?:prior\s+to|before|of\s+(?:the\s+)?(?:first|start|initiation|day\s+1|enrol|random|registration)|since|washout|half[- ]li)", vt):
+        half = re.search(r"(\d+|five|four|three)\s*(?:\w+\s+)?half[- ]li", vt)
+        any_anti = bool(re.search(r"anti-?cancer|anti-?neoplastic|systemic\s+(?:therapy|treatment)|investigational", vt))
+        return "washout", {
+            "drugs": drugs, "classes": classes, "any_anticancer": any_anti, "days": window,
+            "half_lives": int(number(half.group(1)) or 0) if half else None,
+        }  # fmt: skip
+    min_lines = max_lines = None
+    m = _LINES_MIN.search(vt)
+    if m:
+        min_lines = int(number(m.group(1) or m.group(2) or "one") or 1)
+    m = _LINES_MAX.search(vt)
+    if m:
+        n = number(m.group(1))
+        if n is not None:
+            max_lines = int(n) - (1 if re.match(r"fewer|less|<(?!=)", m.group()) else 0)
+    m = _LINES_N.search(vt)
+    if m and min_lines is None and max_lines is None:
+        n = number(m.group(1))
+        if n is not None:
+            min_lines = max_lines = int(n)
+    setting = _SETTING.search(vt)
+    within = _washout_days(ents, vt)
+    return "prior_therapy", {
+        "drugs": drugs, "classes": classes, "min_lines": min_lines, "max_lines": max_lines,
+        "setting": setting.group(1).replace("-", "").replace("advanced", "metastatic") if setting else None,
+        "within_days": within,
+    }  # fmt: skip
+
+
+def _washout_days(ents: list[Entity], vt: str) -> float | None:
+    if not re.search(r"within|prior\s+to|before|since|last|past|previous|preceding|half[- ]li", vt):
+        return None
+    for v in ents:
+        m = v.extra.get("m") if v.type == "value" else None
+        if isinstance(m, re.Match):
+            d = days(m)
+            if d is not None:
+                return d
+    return None
+
+
+def condition_rule(view: str, start: int, end: int, conds: list[Entity]) -> dict[str, Any]:
+    vt = view[start:end]
+    main = conds[0]
+    qualifier = None
+    for name, pattern in _QUALIFIER:
+        if re.search(pattern, vt):
+            qualifier = name
+            break
+    out: dict[str, Any] = {
+        "condition": main.key,
+        "qualifier": qualifier,
+        "icd10": [c.code.split(":", 1)[1] for c in conds if c.code and c.code.startswith("ICD10")] or None,
+        "within_years": None,
+        "within_months": None,
+    }
+    if len({c.key for c in conds}) > 1:
+        out["also"] = sorted({c.key for c in conds[1:]} - {main.key})
+    m = _WITHIN.search(vt)
+    if m:
+        n = number(m.group(1))
+        unit = m.group(2)
+        if n is not None and unit.startswith("year"):
+            out["within_years"] = n
+        elif n is not None and unit.startswith("month"):
+            out["within_months"] = n
+        elif n is not None:
+            out["within_months"] = round(n / (4.345 if unit.startswith("week") else 30.44), 2)
+    if cue("contraception").search(vt):
+        pass
+    return out
