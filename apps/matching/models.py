@@ -99,7 +99,7 @@ class MatchChunk(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"chunk {self.index} of run {self.run_id}"  # type: ignore[attr-defined]
+        return f"chunk {self.index} of run {self.run_id}"
 
 
 class MatchQuerySet(models.QuerySet["Match"]):
@@ -198,7 +198,7 @@ class Match(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.patient_id} x {self.trial_id}: {self.status}"  # type: ignore[attr-defined]
+        return f"{self.patient_id} x {self.trial_id}: {self.status}"
 
 
 class MatchCount(models.Model):
@@ -230,4 +230,4 @@ class MatchCount(models.Model):
         indexes = [models.Index(fields=["run", "chunk_index"]), models.Index(fields=["trial", "run"])]
 
     def __str__(self) -> str:
-        return f"counts of run {self.run_id} chunk {self.chunk_index}"  # type: ignore[attr-defined]
+        return f"counts of run {self.run_id} chunk {self.chunk_index}"

@@ -1,0 +1,30 @@
+"""Matching workflows: runs and their chunks, stored results, explanations, export, incremental re-matching.
+
+Use through the package: `from apps.matching import services as matching; matching.request_run(...)`.
+"""
+
+from .explain import explain, on_criteria_version, on_patient_changed, rematch_after_import, run_summary
+from .export import FORMATS as EXPORT_FORMATS
+from .export import ExportError, current_matches, export_matches
+from .plans import CriteriaError, Plan, plans_for
+from .runs import MatchRequestError, execute_chunk, fail_run, request_run, wait_for_run
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "CriteriaError",
+    "ExportError",
+    "MatchRequestError",
+    "Plan",
+    "current_matches",
+    "execute_chunk",
+    "explain",
+    "export_matches",
+    "fail_run",
+    "on_criteria_version",
+    "on_patient_changed",
+    "plans_for",
+    "rematch_after_import",
+    "request_run",
+    "run_summary",
+    "wait_for_run",
+]

@@ -1,0 +1,25 @@
+"""Celery entry points of matching: each calls one service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from . import services
+
+
+@shared_task(
+    name="matching.run_match_chunk",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=60,
+    retry_jitter=True,
+    max_retries=5,
+)
+def run_match_chunk(self: Any, *, run_id: int, chunk: int) -> None:
+    services.execute_chunk(run_id=run_id, chunk=chunk)
