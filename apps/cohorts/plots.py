@@ -18,7 +18,7 @@ FORMATS = {"svg": "image/svg+xml", "png": "image/png", "pdf": "application/pdf"}
 
 
 def render(figure: Figure, fmt: str = "svg", dpi: int = 150) -> bytes:
-    """Figure -> bytes in `fmt` (svg, png, pdf); no dates embedded, so output is reproducible."""
+    """Figure -> bytes in `fmt` (svg, png, pdf); no creation date embedded."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not '{fmt}'")
     buffer = io.BytesIO()

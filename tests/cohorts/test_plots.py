@@ -1,0 +1,72 @@
+"""Survival plots render to SVG, PNG and PDF without pyplot's global state."""
+
+import subprocess
+import sys
+from xml.etree import ElementTree
+
+import pandas as pd
+import pytest
+
+from apps.cohorts import plots, survival
+
+
+@pytest.fixture(scope="module")
+def result(shared_data):
+    frame = pd.read_csv(shared_data / "survival" / "lung.csv", dtype=str)
+    table = survival.prepare_table(
+        frame, time="time", event="status", group="ph.ecog", covariates=["age", "sex"]
+    )
+    return survival.analyse(table, survival.AnalysisOptions(group_in_cox=True, min_size=5))
+
+
+def test_km_plot_svg_is_well_formed_xml(result):
+    svg = plots.km_plot(result, "svg")
+
+    root = ElementTree.fromstring(svg)
+    assert root.tag.endswith("svg")
+    assert b"Number at risk" in svg or b"Number" in svg
+
+
+def test_km_plot_png_and_pdf_have_their_magic_bytes(result):
+    assert plots.km_plot(result, "png").startswith(b"\x89PNG\r\n\x1a\n")
+    assert plots.km_plot(result, "pdf").startswith(b"%PDF-")
+
+
+def test_forest_plot_renders_in_every_format(result):
+    ElementTree.fromstring(plots.forest_plot(result, "svg"))
+    assert plots.forest_plot(result, "png").startswith(b"\x89PNG")
+    assert plots.forest_plot(result, "pdf").startswith(b"%PDF-")
+
+
+def test_forest_plot_without_a_model_says_so():
+    table = survival.prepare_table(pd.DataFrame({"t": ["1", "2"], "e": ["0", "0"]}), time="t", event="e")
+
+    svg = plots.forest_plot(survival.analyse(table), "svg")
+
+    ElementTree.fromstring(svg)
+
+
+def test_unknown_format_is_refused(result):
+    with pytest.raises(ValueError, match="format must be one of"):
+        plots.km_plot(result, "gif")
+
+
+def test_palette_is_okabe_ito():
+    assert set(plots.OKABE_ITO) == {
+        "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7", "#000000",
+    }  # fmt: skip
+
+
+def test_rendering_never_imports_pyplot(shared_data):
+    code = (
+        "import sys, pandas as pd\n"
+        "from apps.cohorts import plots, survival\n"
+        f"f = pd.read_csv({str(shared_data / 'survival' / 'aml.csv')!r}, dtype=str)\n"
+        "r = survival.analyse(survival.prepare_table(f, time='time', event='status', group='x'))\n"
+        "plots.km_plot(r, 'png'); plots.forest_plot(r, 'svg')\n"
+        "print('matplotlib.pyplot' in sys.modules)\n"
+    )
+
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    assert output.stdout.strip() == "False"
