@@ -32,6 +32,9 @@ from .store import FactWriter
 
 logger = logging.getLogger(__name__)
 MAX_PROBLEMS = 100
+# Resource types whose content becomes facts or follow-up dates: their references must resolve. Other
+# types are validated and counted, and their references are not followed.
+READ_TYPES = CLINICAL_TYPES | {"Patient", "Encounter"}
 Actor = AbstractBaseUser | AnonymousUser | None
 
 
@@ -275,7 +278,9 @@ def _import_entry(
     rtype = str(resource["resourceType"])
     report.resources[rtype] += 1
     problems = [Problem.at(where, msg, path, "invalid") for path, msg in validate(resource)]
-    for path, ref in iter_references(resource, rtype):
+    for path, ref in iter_references(resource, rtype) if rtype in READ_TYPES else ():
+        if path.startswith("Patient.link"):
+            continue  # links to other records of the person are not read
         status, _ = index.resolve(ref, writer.known_patient)
         if status == BROKEN:
             problems.append(

@@ -44,8 +44,22 @@ def oncotree_depth(code: str) -> int:
 
 
 def diagnosis_category(system: str, code: str) -> str | None:
+    if _vocab("diagnoses") is None:
+        return _icd10_category(system, code)
     result = _call("diagnoses", "category", system, code)
     return str(getattr(result, "value", result)) if result else None
+
+
+def _icd10_category(system: str, code: str) -> str | None:
+    """ICD-10 chapter II by code range; used only while the diagnosis vocabulary is unavailable."""
+    if not system.startswith("ICD-10") or not code[:1].isalpha():
+        return None
+    head = code[:3].upper()
+    if "C77" <= head <= "C79":
+        return "metastasis"
+    if head.startswith("C") or "D00" <= head <= "D09" or "D37" <= head <= "D48":
+        return "cancer"
+    return "comorbidity"
 
 
 def gene_symbol(text: str) -> str | None:

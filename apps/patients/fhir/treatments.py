@@ -34,8 +34,10 @@ def read_medication(
     rxcui = code_in(concept, RXNORM)
     name = text_of(concept)
     drug = terms.drug_by_rxnorm(rxcui) if rxcui else None
-    if drug is None and name:
-        drug = terms.drug_lookup(name)
+    for candidate in drug_names(name) if drug is None else []:
+        drug = terms.drug_lookup(candidate)
+        if drug is not None:
+            break
     notes: list[Note] = []
     if drug is None:
         notes.append(Note("unknown-drug", f"RxNorm|{rxcui}" if rxcui else "text"))
@@ -56,6 +58,27 @@ def read_medication(
     )
     alive = OutcomeFact(source_id, subject, alive_on=end or start)
     return Reading(facts=[fact, alive], notes=notes)
+
+
+_LEADING_AMOUNT = re.compile(r"^(\d+(?:\.\d+)?\s*(?:ML|HR|MG|ACTUAT)\s+)+", re.IGNORECASE)
+_BRAND = re.compile(r"\[([^\]]+)\]")
+
+
+def drug_names(text: str) -> list[str]:
+    """Names to look up for a medication text: as written, then the ingredient names of an RxNorm-style
+    clinical drug ("Cisplatin 50 MG Injection" -> "Cisplatin"), then a bracketed brand name."""
+    out = [text] if text else []
+    core = _LEADING_AMOUNT.sub("", _BRAND.sub("", text)).strip()
+    for part in core.split(" / "):
+        words = []
+        for word in part.split():
+            if word[:1].isdigit():
+                break
+            words.append(word)
+        if words:
+            out.append(" ".join(words))
+    out.extend(m.strip() for m in _BRAND.findall(text))
+    return list(dict.fromkeys(out))
 
 
 def _period(resource: dict[str, Any]) -> tuple[Any, Any]:
@@ -82,9 +105,12 @@ _RADIATION_TEXT = re.compile(
     re.IGNORECASE,
 )
 _SURGERY_TEXT = re.compile(
-    r"ectomy|otomy|ostomy|resection|excision|surg|amputation|lobectomy|transplant|repair|mastectomy|"
-    r"lumpectomy|whipple|dissection|reconstruction|arthroplasty|ablation",
+    r"ectomy|otomy|ostomy|resection|excision|surgery|surgical|amputation|lobectomy|repair|mastectomy|"
+    r"lumpectomy|whipple|dissection|reconstruction|arthroplasty",
     re.IGNORECASE,
+)
+_NOT_A_PROCEDURE = re.compile(
+    r"^(referral|evaluation|assessment|consultation|education|counsel)|\bevaluation\b", re.IGNORECASE
 )
 _RADIATION_SNOMED = {"108290001", "1287742003", "152198000", "33195004", "169359004", "385798007", "33356009"}
 _SURGERY_SNOMED = {"387713003", "173170008", "359615001", "392021009", "64368001"}
@@ -106,6 +132,8 @@ def procedure_kind(system: str, code: str, text: str, profile_urls: list[str]) -
             return "radiation"
         if 10004 <= number <= 69990:
             return "surgery"
+    if _NOT_A_PROCEDURE.search(text):
+        return "other"
     if _RADIATION_TEXT.search(text):
         return "radiation"
     if _SURGERY_TEXT.search(text) and "biopsy" not in text.lower():
@@ -129,9 +157,5 @@ def read_procedure(resource: dict[str, Any], source_id: str, subject: str) -> Re
         display=text,
         performed_date=when,
     )
-    notes = (
-        [Note("unclassified-procedure", f"{SYSTEM_NAMES.get(system, system)}|{code}")]
-        if kind == "other"
-        else []
-    )
+    notes: list[Note] = []
     return Reading(facts=[fact, OutcomeFact(source_id, subject, alive_on=when)], notes=notes)
