@@ -60,7 +60,11 @@ def _criterion(text: str, view: str, node: structure.Node, cid: str) -> dict[str
             computable=all(c["computable"] for c in children),
             rule={},
         )
-        if own["kind"] not in ("other", "group", "administrative") and own["computable"] and "children" not in own:
+        if (
+            own["kind"] not in ("other", "group", "administrative")
+            and own["computable"]
+            and "children" not in own
+        ):
             own["id"] = f"{cid}.0"
             own.pop("children", None)
             if out["operator"] == "all":

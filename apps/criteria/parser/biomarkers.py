@@ -9,7 +9,10 @@ from .entities import Entity
 from .values import bounds
 
 _CLASSES = [
-    ("wild_type", r"wild[- ]?type|\bwt\b|negative\s+for|without\s+(?:an?\s+)?(?:known\s+)?|no\s+(?:known\s+)?"),
+    (
+        "wild_type",
+        r"wild[- ]?type|\bwt\b|negative\s+for|without\s+(?:an?\s+)?(?:known\s+)?|no\s+(?:known\s+)?",
+    ),
     ("exon14_skipping", r"exon\s*14\s*skip"),
     ("exon19_deletion", r"exon\s*19\s*(?:deletion|del)"),
     ("exon20_insertion", r"exon\s*20\s*(?:insertion|ins)"),
@@ -25,7 +28,9 @@ _CLASSES = [
 ]
 _PD_L1_SCORING = re.compile(r"\b(tps|cps|tc|ic|tumou?r proportion score|combined positive score)\b")
 _ASSAY = re.compile(r"\b(22c3|sp263|sp142|28-8)\b")
-_RESULT = re.compile(r"(?:\b(positive|negative|low|high|ultra-?low)\b|(?<![\w])(\d)\s*\+|\b(amplified|non-amplified)\b|(?<=[a-z0-9])\s*(\+|-)(?!\w))")
+_RESULT = re.compile(
+    r"(?:\b(positive|negative|low|high|ultra-?low)\b|(?<![\w])(\d)\s*\+|\b(amplified|non-amplified)\b|(?<=[a-z0-9])\s*(\+|-)(?!\w))"
+)
 _ERPR = re.compile(r"(?<![\w])(ER|PR|HR|ER/PR|ER and/or PR|ER or PR|PgR|PR/ER)(?![\w])")
 
 
@@ -40,7 +45,13 @@ def rule(text: str, view: str, start: int, end: int, ents: list[Entity]) -> tupl
                 m = v.extra.get("m") if v.type == "value" else None
                 if isinstance(m, re.Match) and v.start > e.start:
                     return "tmb", {**bounds(m, default_direction="min"), "unit": "mut/Mb"}
-            return "tmb", {"min": 10, "max": None, "min_inclusive": True, "max_inclusive": True, "unit": "mut/Mb"}
+            return "tmb", {
+                "min": 10,
+                "max": None,
+                "min_inclusive": True,
+                "max_inclusive": True,
+                "unit": "mut/Mb",
+            }
     if re.search(r"triple[- ]negative|\btnbc\b", vt):
         children = [_expr(m, "negative") for m in ("ER", "PR", "HER2")]
         return "group", {"operator": "all", "children_rules": [("expression", c) for c in children]}
@@ -50,7 +61,9 @@ def rule(text: str, view: str, start: int, end: int, ents: list[Entity]) -> tupl
     if pd_l1:
         return "expression", _pd_l1(view, pd_l1[0], ents)
     her2 = [g for g in genes if g.key == "ERBB2"] + [e for e in expr_markers if e.key == "expr:HER2"]
-    her2_expr = her2 and re.search(r"ihc|ish\b|fish|[0-3]\s*\+|her2[- ]?(?:positive|negative|low|\+|-)|overexpress|score", vt)
+    her2_expr = her2 and re.search(
+        r"ihc|ish\b|fish|[0-3]\s*\+|her2[- ]?(?:positive|negative|low|\+|-)|overexpress|score", vt
+    )
     if her2_expr:
         return "expression", _her2(view[her2[0].start : end])
     erpr = list(_ERPR.finditer(text, start, end)) + [

@@ -10,7 +10,9 @@ from . import biomarkers, lexicon, therapy
 from .entities import Entity, cue, find
 from .values import bounds, convert, relative, unit_key
 
-_STAGE = re.compile(r"\bstages?\s+(?P<s>(?:0|iv|i{1,3}|[1-4])[abc]?\d?(?:\s*(?:-|to|or|,|and|/)\s*(?:0|iv|i{1,3}|[1-4])[abc]?\d?)*)")
+_STAGE = re.compile(
+    r"\bstages?\s+(?P<s>(?:0|iv|i{1,3}|[1-4])[abc]?\d?(?:\s*(?:-|to|or|,|and|/)\s*(?:0|iv|i{1,3}|[1-4])[abc]?\d?)*)"
+)
 _ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 
 
@@ -56,7 +58,12 @@ def _decide(
     text: str, view: str, start: int, end: int, ents: list[Entity], vt: str
 ) -> tuple[str, dict[str, Any] | None, float]:
     types = {e.type for e in ents}
-    if cue("administrative").search(vt) and not types & {"measurement", "gene", "performance_status", "biomarker"}:
+    if cue("administrative").search(vt) and not types & {
+        "measurement",
+        "gene",
+        "performance_status",
+        "biomarker",
+    }:
         return "administrative", None, 0.8
     if "performance_status" in types:
         return "performance_status", _performance(view, ents), 0.9
@@ -64,7 +71,11 @@ def _decide(
         return "life_expectancy", _life_expectancy(ents), 0.85
     if cue("measurable_disease").search(vt):
         std = cue("recist").search(vt)
-        return "measurable_disease", {"standard": std.group().upper().replace("VERSION ", "v") if std else None}, 0.85
+        return (
+            "measurable_disease",
+            {"standard": std.group().upper().replace("VERSION ", "v") if std else None},
+            0.85,
+        )
     if "pregnancy" in types or cue("lactation").search(vt):
         return "pregnancy", _pregnancy(vt), 0.85
     bio = biomarkers.rule(text, view, start, end, ents)
@@ -102,16 +113,22 @@ def _stages(raw: str) -> list[str]:
     for part in re.split(r"\s*(?:-|to|or|,|and|/)\s*", raw):
         if part:
             head = _ROMAN.get(part[0], part.rstrip("abc0123456789").upper() or part.upper())
-            out.append(head + part[len(part.rstrip("abc0123456789")) :].upper() if part[0] not in _ROMAN else head)
+            out.append(
+                head + part[len(part.rstrip("abc0123456789")) :].upper() if part[0] not in _ROMAN else head
+            )
     return out
 
 
 def _statuses(vt: str) -> list[str]:
-    return [name for name, pattern in lexicon.load_yaml("cues.yaml")["status"].items() if re.search(pattern, vt)]
+    return [
+        name for name, pattern in lexicon.load_yaml("cues.yaml")["status"].items() if re.search(pattern, vt)
+    ]
 
 
 def _diagnosis(vt: str, ents: list[Entity]) -> dict[str, Any]:
-    codes = sorted({e.code.split(":", 1)[1] for e in ents if e.type == "cancer" and e.code and e.code.startswith("ONCO")})
+    codes = sorted(
+        {e.code.split(":", 1)[1] for e in ents if e.type == "cancer" and e.code and e.code.startswith("ONCO")}
+    )
     return {
         "oncotree": codes,
         "any_solid": bool(re.search(r"\bsolid\s+(?:tumou?rs?|malignanc|cancers?|neoplasm)", vt)),
@@ -127,7 +144,13 @@ def _performance(view: str, ents: list[Entity]) -> dict[str, Any]:
         scale = "KPS"
     window = view[ps.end : ps.end + 60]
     nums = [int(n) for n in re.findall(r"(?<![\d.])(\d{1,3})(?![\d.])", window)]
-    rule: dict[str, Any] = {"scale": scale, "min": None, "max": None, "min_inclusive": True, "max_inclusive": True}
+    rule: dict[str, Any] = {
+        "scale": scale,
+        "min": None,
+        "max": None,
+        "min_inclusive": True,
+        "max_inclusive": True,
+    }
     if not nums:
         return rule
     first = [v for v in ents if v.type == "value" and v.start >= ps.end]
@@ -235,7 +258,10 @@ def _lab_rule(
         cond = re.search(r"liver|hepatic|bone|gilbert", tail)
         if cond:
             key = {"liver": "liver_metastases", "hepatic": "liver_metastases", "bone": "bone_metastases"}
-            alt = {"condition": key.get(cond.group(), "gilbert_syndrome"), **bounds(mm, default_direction="max")}
+            alt = {
+                "condition": key.get(cond.group(), "gilbert_syndrome"),
+                **bounds(mm, default_direction="max"),
+            }
             alt["relative_to"] = relative(mm)
             rule["alternatives"].append(alt)
         break

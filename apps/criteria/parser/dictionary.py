@@ -33,7 +33,10 @@ class Hit:
 
 
 def tokens(view: str, start: int = 0, end: int | None = None) -> list[tuple[str, int, int]]:
-    return [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(view, start, len(view) if end is None else end)]
+    return [
+        (m.group(), m.start(), m.end())
+        for m in _TOKEN.finditer(view, start, len(view) if end is None else end)
+    ]
 
 
 def _key(surface: str) -> tuple[str, ...]:
@@ -45,12 +48,12 @@ class PhraseDictionary:
         self.table: dict[tuple[str, ...], Entry] = {}
         self.max_len = 1
 
-    def add(self, surface: str, entry: Entry) -> None:
+    def add(self, surface: str, entry: Entry, *, only_if_absent: bool = False) -> None:
         key = _key(surface)
         if not key or (len(key) == 1 and len(key[0]) < 2):
             return
         old = self.table.get(key)
-        if old is not None and _PRIORITY.index(old.type) <= _PRIORITY.index(entry.type):
+        if old is not None and (only_if_absent or _PRIORITY.index(old.type) <= _PRIORITY.index(entry.type)):
             return
         self.table[key] = entry
         self.max_len = max(self.max_len, len(key))
@@ -91,12 +94,38 @@ def _drugbank_names() -> list[tuple[str, str]]:
 
 
 def _oncotree_synonyms() -> dict[str, str]:
+    """OncoTree names and synonyms, without bare tissue names ("bone", "liver", "other")."""
     try:
         from apps.vocab import oncotree
 
-        return {k: v for k, v in oncotree.synonyms().items() if v and v != "NONE"}
+        table = oncotree.synonyms()
+        out = {}
+        for surface, code in table.items():
+            node = oncotree.get(code) if code and code != "NONE" else None
+            if node is None or (node.level <= 1 and " " not in surface):
+                continue
+            out[surface] = code
+        return out
     except Exception:  # the shared vocabulary may be mid-change; the curated lists still work
         return {}
+
+
+_DISEASE_HEAD = re.compile(
+    r"(?:disease|disorder|syndrome|itis|osis|emia|aemia|pathy|failure|infection|insufficiency|ism|plegia|stenosis|"
+    r"thrombosis|embolism|aneurysm|ulcer|hernia|dysplasia|polyps?|fibrosis|palsy|sclerosis|shock|zoster|dystrophy|"
+    r"epilepsy|asthma|gout|angina|arrhythmias?|fibrillation|psychosis|dementia|depression|hepatitis|cirrhosis)$"
+)
+
+
+def _icd10_terms() -> list[tuple[str, str]]:
+    path = lexicon.DATA_DIR / "icd10_conditions.tsv"
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, code = line.partition("\t")
+            if _DISEASE_HEAD.search(name):
+                rows.append((name, code))
+    return rows
 
 
 @cache
@@ -126,6 +155,8 @@ def build() -> PhraseDictionary:
             d.add(code_surface, Entry("cancer", f"ONCOTREE:{code}", code))
     for generic in lexicon.load_yaml("cues.yaml")["cancer_generic"]:
         d.add(generic, Entry("cancer", None, "generic"))
+    for name, code in _icd10_terms():
+        d.add(name, Entry("condition", f"ICD10CM:{code}", "icd10"), only_if_absent=True)
     treatments = lexicon.load_yaml("treatments.yaml")
     for kind, names in treatments["procedures"].items():
         for name in names:

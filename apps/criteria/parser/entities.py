@@ -30,7 +30,9 @@ _UNIT = (
     r"|\s*(?:kg\s*/\s*m\s*(?:2|\^2|²)|mm\s*hg|mmhg|msec|ms\b|%|percent|cm\b|mm\b|kg\b|lbs?\b|mut\s*/\s*mb|mutations?\s*/\s*mb"
     r"|muts?\s*/\s*mb|bpm\b|cc\b|gy\b|mg\b|g\b|fold\b|seconds?\b|sec\b))"
 )
-_TIME_UNIT = r"(?:days?|weeks?|wks?|months?|years?|yrs?|hours?|hrs?|minutes?|half[- ]lives|half[- ]life|cycles?)"
+_TIME_UNIT = (
+    r"(?:days?|weeks?|wks?|months?|years?|yrs?|hours?|hrs?|minutes?|half[- ]lives|half[- ]life|cycles?)"
+)
 _LT = r"(?:<=|=<|≤|<|less\s+than\s+or\s+equal\s+to|less\s+than|lower\s+than|below|under|up\s+to|not\s+(?:to\s+)?exceed(?:ing)?|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)\s+than|maximum(?:\s+of)?|at\s+most|≦)"
 _GT = r"(?:>=|=>|≥|>|greater\s+than\s+or\s+equal\s+to|more\s+than|greater\s+than|higher\s+than|above|over|exceeding|at\s+least|minimum(?:\s+of)?|no\s+(?:less|lower|fewer)\s+than|not\s+(?:less|lower|fewer)\s+than|≧)"
 _TRAIL = r"(?:\s+or\s+(?:more|greater|higher|above|older)|\s+or\s+(?:less|lower|below|fewer|younger))?"
@@ -40,8 +42,12 @@ VALUE = re.compile(
     rf"(?P<unit>{_RELATIVE}|{_UNIT}|\s*{_TIME_UNIT}(?:\s+(?:prior|before|after|since|of\s+age|old))?)?"
     rf"(?P<trail>{_TRAIL})",
 )
-_TEMPORAL_LEAD = re.compile(r"(?:within|past|last|previous|prior|next|preceding)\s+(?:the\s+)?(?:last\s+|past\s+)?$")
-GENE_TOKEN = re.compile(r"(?<![\w-])(?:[A-Z][A-Z0-9]{1,7}(?:-[A-Z0-9]{1,4})?|c-[A-Z]{3,4}|[A-Z][a-z]{0,2}-?[A-Z0-9]{2,5})(?![\w])")
+_TEMPORAL_LEAD = re.compile(
+    r"(?:within|past|last|previous|prior|next|preceding)\s+(?:the\s+)?(?:last\s+|past\s+)?$"
+)
+GENE_TOKEN = re.compile(
+    r"(?<![\w-])(?:[A-Z][A-Z0-9]{1,7}(?:-[A-Z0-9]{1,4})?|c-[A-Z]{3,4}|[A-Z][a-z]{0,2}-?[A-Z0-9]{2,5})(?![\w])"
+)
 PROTEIN = re.compile(
     r"(?<![\w])(?:p\.)?(?P<ref>[ACDEFGHIKLMNPQRSTVWY])(?P<pos>\d{1,4})(?P<alt>[ACDEFGHIKLMNPQRSTVWY*X]|fs|del|ins)?(?![\w])"
 )
@@ -130,14 +136,18 @@ def find(text: str, view: str, start: int, end: int) -> list[Entity]:
             if not _overlaps(ent, out):
                 out.append(ent)
     for m in EXON.finditer(text, start, end):
-        ent = Entity("variant", m.start(), m.end(), None, "exon", {"exon": int(m.group("exon")), "cls": m.group("cls")})
+        ent = Entity(
+            "variant", m.start(), m.end(), None, "exon", {"exon": int(m.group("exon")), "cls": m.group("cls")}
+        )
         if not _overlaps(ent, out):
             out.append(ent)
     for hit in build().find(view, start, end):
         ent = Entity(hit.entry.type, hit.start, hit.end, hit.entry.code, hit.entry.key)
         if _overlaps(ent, out):
             inside = [o for o in out if o.type == "gene" and ent.start <= o.start and o.end <= ent.end]
-            if inside and (hit.entry.type == "biomarker" or (ent.end - ent.start) > max(o.end - o.start for o in inside)):
+            if inside and (
+                hit.entry.type == "biomarker" or (ent.end - ent.start) > max(o.end - o.start for o in inside)
+            ):
                 out[:] = [o for o in out if o not in inside]
         if not _overlaps(ent, out):
             out.append(ent)
@@ -148,7 +158,7 @@ def find(text: str, view: str, start: int, end: int) -> list[Entity]:
 
 
 def _cue_entities(view: str, start: int, end: int, out: list[Entity]) -> None:
-    for name, etype in (("pregnancy", "pregnancy"), ("sex_entity", "sex")):
+    for name, etype in (("pregnancy_entity", "pregnancy"), ("sex_entity", "sex")):
         for m in _cue(name).finditer(view, start, end):
             if m.end() > m.start():
                 ent = Entity(etype, m.start(), m.end())

@@ -15,8 +15,12 @@ _LINES_MAX = re.compile(
     r"(?:no\s+more\s+than|not\s+more\s+than|at\s+most|up\s+to|maximum\s+of|≤|<=|fewer\s+than|less\s+than|<)\s*(\w+)\s+"
     r"(?:prior\s+|previous\s+)?(?:lines?|regimens?|prior|previous|systemic)"
 )
-_LINES_N = re.compile(r"(\w+)\s+(?:or\s+\w+\s+)?(?:prior\s+|previous\s+)?(?:lines?|regimens?)\s+of\s+(?:systemic\s+)?(?:therapy|treatment)")
-_SETTING = re.compile(r"\b(metastatic|advanced|adjuvant|neoadjuvant|neo-adjuvant|perioperative|maintenance)\b")
+_LINES_N = re.compile(
+    r"(\w+)\s+(?:or\s+\w+\s+)?(?:prior\s+|previous\s+)?(?:lines?|regimens?)\s+of\s+(?:systemic\s+)?(?:therapy|treatment)"
+)
+_SETTING = re.compile(
+    r"\b(metastatic|advanced|adjuvant|neoadjuvant|neo-adjuvant|perioperative|maintenance)\b"
+)
 _QUALIFIER = [
     ("treated_stable", r"(?:treated\s+and\s+stable|stable\s+(?:for|after|following)|previously\s+treated|clinically\s+stable|radiologically\s+stable|asymptomatic\s+and\s+stable)"),
     ("untreated", r"\buntreated\b"),
@@ -27,13 +31,23 @@ _WITHIN = re.compile(
     r"(?:within|in\s+the\s+(?:last|past|previous|preceding)|during\s+the\s+(?:last|past|previous)|past|last|previous)\s+"
     r"(?:the\s+)?(\d+|one|two|three|four|five|six|ten|twelve)\s*(years?|months?|weeks?|days?)"
 )
-_TREATED = re.compile(r"\b(?:prior|previous|previously|received|receiving|treated|treatment|therapy|exposure|pretreated|naive|naïve|refractory|progressed|progression|failed|failure|intolerant)\b")
+_TREATED = re.compile(
+    r"\b(?:prior|previous|previously|received|receiving|treated|treatment|therapy|exposure|pretreated|naive|naïve|refractory|progressed|progression|failed|failure|intolerant)\b"
+)
 
 
 def _ids(ents: list[Entity]) -> tuple[list[str], list[str]]:
     drugs = sorted({e.code.split(":", 1)[1] for e in ents if e.type == "drug" and e.code})
-    classes = sorted({e.key.split(":", 1)[1] for e in ents if e.type == "drug" and e.key.startswith("class:")})
-    classes += sorted({f"procedure:{e.key}" for e in ents if e.type == "procedure" and e.key in ("radiotherapy", "surgery", "transplant")})
+    classes = sorted(
+        {e.key.split(":", 1)[1] for e in ents if e.type == "drug" and e.key.startswith("class:")}
+    )
+    classes += sorted(
+        {
+            f"procedure:{e.key}"
+            for e in ents
+            if e.type == "procedure" and e.key in ("radiotherapy", "surgery", "transplant")
+        }
+    )
     return drugs, classes
 
 
@@ -49,9 +63,14 @@ def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict
     if not drugs and not classes and not _TREATED.search(vt):
         return None
     window = _washout_days(ents, vt)
-    if window is not None and re.search(r"\b(?:prior\s+to|before|of\s+(?:the\s+)?(?:first|start|initiation|day\s+1|enrol|random|registration)|since|washout|half[- ]li)", vt):
+    if window is not None and re.search(
+        r"\b(?:prior\s+to|before|of\s+(?:the\s+)?(?:first|start|initiation|day\s+1|enrol|random|registration)|since|washout|half[- ]li)",
+        vt,
+    ):
         half = re.search(r"(\d+|five|four|three)\s*(?:\w+\s+)?half[- ]li", vt)
-        any_anti = bool(re.search(r"anti-?cancer|anti-?neoplastic|systemic\s+(?:therapy|treatment)|investigational", vt))
+        any_anti = bool(
+            re.search(r"anti-?cancer|anti-?neoplastic|systemic\s+(?:therapy|treatment)|investigational", vt)
+        )
         return "washout", {
             "drugs": drugs, "classes": classes, "any_anticancer": any_anti, "days": window,
             "half_lives": int(number(half.group(1)) or 0) if half else None,

@@ -7,7 +7,9 @@ from typing import Any
 
 from .entities import WORD_NUM
 
-_LT_INCL = re.compile(r"<=|=<|≤|≦|up\s+to|not\s+(?:to\s+)?exceed|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)|maximum|at\s+most")
+_LT_INCL = re.compile(
+    r"<=|=<|≤|≦|up\s+to|not\s+(?:to\s+)?exceed|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)|maximum|at\s+most"
+)
 _LT = re.compile(r"<|less|lower|below|under")
 _GT_INCL = re.compile(r">=|=>|≥|≧|at\s+least|minimum|no\s+(?:less|lower|fewer)|not\s+(?:less|lower|fewer)")
 _GT = re.compile(r">|greater|more|higher|above|over|exceeding")
@@ -76,7 +78,12 @@ def relative(m: re.Match[str]) -> str | None:
 
 
 def unit_key(m: re.Match[str]) -> str:
-    return re.sub(r"\s+", "", (m.group("unit") or "").lower()).replace("µ", "u").replace("μ", "u").replace("³", "3")
+    return (
+        re.sub(r"\s+", "", (m.group("unit") or "").lower())
+        .replace("µ", "u")
+        .replace("μ", "u")
+        .replace("³", "3")
+    )
 
 
 def days(m: re.Match[str]) -> float | None:

@@ -1,0 +1,107 @@
+"""Score parse() entities on ner_dev.tsv as ../shared/data/README.md describes (overlap, label mapping).
+
+Run: .venv/bin/python benchmarks/ner_eval.py [PATH_TO_TSV]
+A prediction counts for a label when its type maps to that label and it overlaps an annotated span of
+that label; a gold span is found when any prediction of a mapped type overlaps it. A `value` prediction
+overlapping no lower_bound or upper_bound span counts as a false positive for both labels.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from apps.criteria.parser import parse  # noqa: E402
+
+DEFAULT = ROOT.parent / "shared" / "data" / "eval" / "ner_dev.tsv"
+MAPPING = {
+    "cancer": {"cancer"},
+    "chronic_disease": {"condition"},
+    "treatment": {"drug", "procedure"},
+    "clinical_variable": {"measurement", "biomarker", "performance_status"},
+    "lower_bound": {"value"},
+    "upper_bound": {"value"},
+    "age": {"age"},
+    "gender": {"sex"},
+    "pregnancy": {"pregnancy"},
+}
+
+
+def _entities(result: dict) -> list[dict]:
+    out: list[dict] = []
+    stack = list(result["criteria"])
+    while stack:
+        c = stack.pop()
+        out.extend(c["entities"])
+        stack.extend(c.get("children", []))
+    seen, uniq = set(), []
+    for e in out:
+        key = (e["type"], e["start"], e["end"])
+        if key not in seen:
+            seen.add(key)
+            uniq.append(e)
+    return uniq
+
+
+def read(path: Path) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    rows = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        labels, _, text = line.partition("\t")
+        gold = []
+        for item in filter(None, labels.split(",")):
+            try:
+                s, e, label = item.split(":", 2)
+                gold.append((int(s) - 1, int(e) - 1, label))
+            except ValueError as exc:
+                raise SystemExit(f"{path}: line {lineno}: bad label {item!r} ({exc})") from exc
+        rows.append((text, gold))
+    return rows
+
+
+def score(rows: list[tuple[str, list[tuple[int, int, str]]]]) -> dict[str, Counter]:
+    counts = {label: Counter() for label in MAPPING}
+    for text, gold in rows:
+        preds = _entities(parse(text))
+        for label, types in MAPPING.items():
+            g = [(s, e) for s, e, lab in gold if lab == label]
+            sibling = {lab for lab, t in MAPPING.items() if t & types}
+            g_any = [(s, e) for s, e, lab in gold if lab in sibling]
+            p = [(x["start"], x["end"]) for x in preds if x["type"] in types]
+            for ps, pe in p:
+                if any(ps < ge and gs < pe for gs, ge in g):
+                    counts[label]["tp"] += 1
+                elif not any(ps < ge and gs < pe for gs, ge in g_any):
+                    counts[label]["fp"] += 1
+            for gs, ge in g:
+                if not any(ps < ge and gs < pe for ps, pe in p):
+                    counts[label]["fn"] += 1
+    return counts
+
+
+def prf(c: Counter) -> tuple[float, float, float]:
+    p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 0.0
+    r = (c["tp"]) / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def main() -> None:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    counts = score(read(path))
+    total: Counter = Counter()
+    print(f"{'label':<18} {'P':>6} {'R':>6} {'F1':>6}   tp/fp/fn")
+    for label, c in counts.items():
+        p, r, f = prf(c)
+        total.update(c)
+        print(f"{label:<18} {p:6.3f} {r:6.3f} {f:6.3f}   {c['tp']}/{c['fp']}/{c['fn']}")
+    p, r, f = prf(total)
+    print(f"{'micro':<18} {p:6.3f} {r:6.3f} {f:6.3f}")
+
+
+if __name__ == "__main__":
+    main()
