@@ -132,6 +132,7 @@ def _add(parsed: ParsedFile, index: int, build: Any, prefix: str = "#") -> None:
     try:
         parsed.records.append(build(label))
     except RecordError as exc:
+        label = f"{label} {exc.trial_id}" if exc.trial_id else label
         parsed.problems.append(Problem(parsed.name, label, exc.field, exc.message))
 
 

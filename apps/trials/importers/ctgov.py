@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import vocab
-from .records import ArmRecord, RecordError, TrialRecord, UnknownValue
+from .records import ArmRecord, RecordError, TrialRecord, UnknownValue, about
 
 
 @dataclass(frozen=True)
@@ -150,37 +150,38 @@ def record_from_study(study: Any, spec: Spec, label: str) -> TrialRecord:
 
     trial_id = vocab.nct_id(text(spec.nct_id), path(spec.nct_id))
     label = f"{label} {trial_id}".strip()
-    unknown: list[UnknownValue] = []
-    status, known = vocab.overall_status(text(spec.status), path(spec.status))
-    if not known:
-        unknown.append(UnknownValue(label, path(spec.status), status))
-    phases = [_text(p, path(spec.phases)) for p in _as_list(get(spec.phases))]
-    phase, odd_phases = vocab.phase(phases, path(spec.phases))
-    unknown += [UnknownValue(label, path(spec.phases), value) for value in odd_phases]
-    min_age = vocab.age_years(text(spec.min_age), path(spec.min_age))
-    max_age = vocab.age_years(text(spec.max_age), path(spec.max_age))
-    vocab.check_age_range(min_age, max_age, path(spec.min_age))
-    conditions = [_text(c, path(spec.conditions)) for c in _as_list(get(spec.conditions))]
-    eligibility = get(spec.eligibility)
-    return TrialRecord(
-        trial_id=trial_id,
-        source="ctgov",
-        label=label,
-        title=text(spec.title),
-        official_title=text(spec.official_title),
-        phase=phase,
-        overall_status=status,
-        sponsor=vocab.sponsor_name(text(spec.sponsor), path(spec.sponsor)),
-        conditions=[c for c in conditions if c],
-        min_age_years=min_age,
-        max_age_years=max_age,
-        sex=vocab.sex(text(spec.sex), path(spec.sex)),
-        eligibility_text=_text(eligibility, path(spec.eligibility)),
-        arms=_arms(get(spec.arms), spec, path(spec.arms)),
-        sites=_facilities(get(spec.locations), spec, path(spec.locations)),
-        raw=study,
-        unknown_values=unknown,
-    )
+    with about(trial_id):
+        unknown: list[UnknownValue] = []
+        status, known = vocab.overall_status(text(spec.status), path(spec.status))
+        if not known:
+            unknown.append(UnknownValue(label, path(spec.status), status))
+        phases = [_text(p, path(spec.phases)) for p in _as_list(get(spec.phases))]
+        phase, odd_phases = vocab.phase(phases, path(spec.phases))
+        unknown += [UnknownValue(label, path(spec.phases), value) for value in odd_phases]
+        min_age = vocab.age_years(text(spec.min_age), path(spec.min_age))
+        max_age = vocab.age_years(text(spec.max_age), path(spec.max_age))
+        vocab.check_age_range(min_age, max_age, path(spec.min_age))
+        conditions = [_text(c, path(spec.conditions)) for c in _as_list(get(spec.conditions))]
+        eligibility = get(spec.eligibility)
+        return TrialRecord(
+            trial_id=trial_id,
+            source="ctgov",
+            label=label,
+            title=text(spec.title),
+            official_title=text(spec.official_title),
+            phase=phase,
+            overall_status=status,
+            sponsor=vocab.sponsor_name(text(spec.sponsor), path(spec.sponsor)),
+            conditions=[c for c in conditions if c],
+            min_age_years=min_age,
+            max_age_years=max_age,
+            sex=vocab.sex(text(spec.sex), path(spec.sex)),
+            eligibility_text=_text(eligibility, path(spec.eligibility)),
+            arms=_arms(get(spec.arms), spec, path(spec.arms)),
+            sites=_facilities(get(spec.locations), spec, path(spec.locations)),
+            raw=study,
+            unknown_values=unknown,
+        )
 
 
 def _arms(groups: Any, spec: Spec, field: str) -> list[ArmRecord]:

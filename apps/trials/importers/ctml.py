@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import vocab
-from .records import ArmRecord, RecordError, TrialRecord, UnknownValue
+from .records import ArmRecord, RecordError, TrialRecord, UnknownValue, about
 
 _SUSPENDED = {"Y": True, "YES": True, "TRUE": True, "N": False, "NO": False, "FALSE": False}
 
@@ -46,37 +46,38 @@ def record_from_ctml(doc: dict[str, Any], label: str) -> TrialRecord:
     if not protocol_no:
         raise RecordError("protocol_no", "missing: every CTML trial needs its protocol_no")
     label = f"{label} {protocol_no}".strip()
-    unknown: list[UnknownValue] = []
-    status, known = vocab.ctml_status(doc.get("status"), "status")
-    if not known:
-        unknown.append(UnknownValue(label, "status", status))
-    phase, odd_phases = vocab.phase([doc.get("phase")], "phase")
-    unknown += [UnknownValue(label, "phase", value) for value in odd_phases]
-    arms = _arms(doc.get("treatment_list"))
-    long_title = vocab.optional_str(doc.get("long_title"), "long_title")
-    short_title = vocab.optional_str(doc.get("short_title"), "short_title")
-    return TrialRecord(
-        trial_id=protocol_no[:64],
-        source="ctml",
-        label=label,
-        title=short_title or long_title,
-        official_title=long_title,
-        phase=phase,
-        overall_status=status,
-        sponsor=_principal_sponsor(doc.get("sponsor_list")),
-        conditions=_diagnoses([doc.get("match")] + [arm.match_tree for arm in arms]),
-        arms=arms,
-        structured={
-            "format": "ctml",
-            "match": doc.get("match"),
-            "arms": [
-                {"code": arm.code, "kind": arm.kind, "parent": arm.parent_code, "match": arm.match_tree}
-                for arm in arms
-            ],
-        },
-        raw=doc,
-        unknown_values=unknown,
-    )
+    with about(protocol_no):
+        unknown: list[UnknownValue] = []
+        status, known = vocab.ctml_status(doc.get("status"), "status")
+        if not known:
+            unknown.append(UnknownValue(label, "status", status))
+        phase, odd_phases = vocab.phase([doc.get("phase")], "phase")
+        unknown += [UnknownValue(label, "phase", value) for value in odd_phases]
+        arms = _arms(doc.get("treatment_list"))
+        long_title = vocab.optional_str(doc.get("long_title"), "long_title")
+        short_title = vocab.optional_str(doc.get("short_title"), "short_title")
+        return TrialRecord(
+            trial_id=protocol_no[:64],
+            source="ctml",
+            label=label,
+            title=short_title or long_title,
+            official_title=long_title,
+            phase=phase,
+            overall_status=status,
+            sponsor=_principal_sponsor(doc.get("sponsor_list")),
+            conditions=_diagnoses([doc.get("match")] + [arm.match_tree for arm in arms]),
+            arms=arms,
+            structured={
+                "format": "ctml",
+                "match": doc.get("match"),
+                "arms": [
+                    {"code": arm.code, "kind": arm.kind, "parent": arm.parent_code, "match": arm.match_tree}
+                    for arm in arms
+                ],
+            },
+            raw=doc,
+            unknown_values=unknown,
+        )
 
 
 def _arms(treatment_list: Any) -> list[ArmRecord]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,10 +42,21 @@ class UnknownValue:
 class RecordError(ValueError):
     """One record is invalid; `field` names where, in the source's own vocabulary."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, trial_id: str = "") -> None:
         super().__init__(message)
         self.field = field
         self.message = message
+        self.trial_id = trial_id  # set once the record's id is known, so errors can name it
+
+
+@contextmanager
+def about(trial_id: str) -> Iterator[None]:
+    """Errors raised inside name the record by its id as well as its position."""
+    try:
+        yield
+    except RecordError as exc:
+        exc.trial_id = exc.trial_id or trial_id
+        raise
 
 
 class FileRejected(ValueError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import vocab
-from .records import FileRejected, RecordError, TrialRecord, UnknownValue
+from .records import FileRejected, RecordError, TrialRecord, UnknownValue, about
 
 # Each field: the column names it goes by, first match wins.
 COLUMNS = {
@@ -49,29 +49,30 @@ def record_from_row(row: dict[str, str], columns: dict[str, str], label: str) ->
         raise RecordError("", f"{len(extra)} more cells than the header has columns")
     trial_id = vocab.nct_id(cell("nct_id"), name("nct_id"))
     label = f"{label} {trial_id}"
-    unknown = []
-    status, known = vocab.overall_status(cell("status"), name("status"))
-    if not known:
-        unknown.append(UnknownValue(label, name("status"), status))
-    phase, odd_phases = vocab.phase(cell("phase").split("|"), name("phase"))
-    unknown += [UnknownValue(label, name("phase"), value) for value in odd_phases]
-    min_age = vocab.age_years(cell("min_age"), name("min_age"))
-    max_age = vocab.age_years(cell("max_age"), name("max_age"))
-    vocab.check_age_range(min_age, max_age, name("min_age"))
-    return TrialRecord(
-        trial_id=trial_id,
-        source="ctgov",
-        label=label,
-        title=cell("title"),
-        official_title=cell("official_title"),
-        phase=phase,
-        overall_status=status,
-        sponsor=vocab.sponsor_name(cell("sponsor"), name("sponsor")),
-        conditions=[c.strip() for c in cell("conditions").split("|") if c.strip()],
-        min_age_years=min_age,
-        max_age_years=max_age,
-        sex=vocab.sex(cell("sex"), name("sex")),
-        eligibility_text=cell("eligibility"),
-        raw=dict(row),
-        unknown_values=unknown,
-    )
+    with about(trial_id):
+        unknown = []
+        status, known = vocab.overall_status(cell("status"), name("status"))
+        if not known:
+            unknown.append(UnknownValue(label, name("status"), status))
+        phase, odd_phases = vocab.phase(cell("phase").split("|"), name("phase"))
+        unknown += [UnknownValue(label, name("phase"), value) for value in odd_phases]
+        min_age = vocab.age_years(cell("min_age"), name("min_age"))
+        max_age = vocab.age_years(cell("max_age"), name("max_age"))
+        vocab.check_age_range(min_age, max_age, name("min_age"))
+        return TrialRecord(
+            trial_id=trial_id,
+            source="ctgov",
+            label=label,
+            title=cell("title"),
+            official_title=cell("official_title"),
+            phase=phase,
+            overall_status=status,
+            sponsor=vocab.sponsor_name(cell("sponsor"), name("sponsor")),
+            conditions=[c.strip() for c in cell("conditions").split("|") if c.strip()],
+            min_age_years=min_age,
+            max_age_years=max_age,
+            sex=vocab.sex(cell("sex"), name("sex")),
+            eligibility_text=cell("eligibility"),
+            raw=dict(row),
+            unknown_values=unknown,
+        )
