@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..eligibility import PairResult, evaluate, prepare
 from ..records import PatientRecord
 
 
@@ -25,34 +26,34 @@ class Outcome:
     missing: list[str] = field(default_factory=list)
 
 
-def explain_pair(criteria: list[dict[str, Any]], record: PatientRecord, as_of: dt.date) -> Outcome:
-    """The full explanation of one pair by the reference evaluator."""
-    from apps.matching import scoring
-    from apps.matching.eligibility import evaluate
-
-    result = evaluate(criteria, record, as_of)
+def _outcome(result: PairResult) -> Outcome:
     verdicts = [
         {"id": v.id, "verdict": v.verdict, "evidence": v.evidence if v.evidence is not None else v.missing}
         for v in result.verdicts
     ]
     names = [v.verdict for v in result.verdicts]
-    scores = scoring.score_pair(criteria, result)
     return Outcome(
         status=result.status,
-        score=scores.score,
-        molecular_fit=scores.molecular_fit,
-        phenotypic_fit=scores.phenotypic_fit,
-        first_failing=result.first_failing or "",
+        score=min(1.0, max(0.0, result.score)),
+        molecular_fit=result.molecular_fit,
+        phenotypic_fit=result.phenotypic_fit,
+        first_failing=result.first_failed or "",
         met=names.count("met"),
-        unknown=names.count("unknown"),
+        unknown=result.n_unknown,
         not_met=names.count("not_met"),
         verdicts=verdicts,
-        missing=list(scoring.missing_data(result)),
+        missing=list(result.decide),
     )
+
+
+def explain_pair(criteria: list[dict[str, Any]], record: PatientRecord, as_of: dt.date) -> Outcome:
+    """The full explanation of one pair by the reference evaluator."""
+    return _outcome(evaluate(criteria, record, as_of))
 
 
 def evaluate_plan(
     criteria: list[dict[str, Any]], records: Sequence[PatientRecord], as_of: dt.date
 ) -> list[Outcome]:
-    """One outcome per record, in order: statuses from the engine, explanations only where stored."""
-    return [explain_pair(criteria, record, as_of) for record in records]
+    """One outcome per record, in order. The criteria are prepared once for all records."""
+    prepared = prepare(criteria)
+    return [_outcome(evaluate(prepared, record, as_of)) for record in records]

@@ -104,7 +104,7 @@ def parsed_criteria(version: CriteriaVersion) -> list[dict[str, Any]]:
 
 
 def _ctml_criteria(tree: Any, where: str) -> list[dict[str, Any]]:
-    from apps.matching.ctml import ctml_to_criteria
+    from apps.matching.eligibility import ctml_to_criteria
 
     try:
         return _check_criteria(ctml_to_criteria(tree), where)
@@ -122,8 +122,14 @@ def _arm_is_open(arm: Arm, arms_by_pk: dict[int, Arm]) -> bool:
     return True
 
 
-def plans_for(version_pks: Iterable[int], *, include_closed: bool = False) -> list[Plan]:
-    """The plans of these criteria versions, in trial and arm order. Raises CriteriaError on stored junk."""
+def plans_for(
+    version_pks: Iterable[int], *, include_closed: bool = False, with_criteria: bool = True
+) -> list[Plan]:
+    """The plans of these criteria versions, in trial and arm order. Raises CriteriaError on stored junk.
+
+    With `with_criteria=False` the stored criteria are neither read nor checked (plans have empty criteria):
+    enough to size a run; each chunk reads them itself, so a bad version fails the run, not the request.
+    """
     versions = list(CriteriaVersion.objects.filter(pk__in=list(version_pks)).select_related("trial"))
     arms_by_trial: dict[int, dict[str, Arm]] = {}
     arms_by_pk: dict[int, Arm] = {}
@@ -133,13 +139,16 @@ def plans_for(version_pks: Iterable[int], *, include_closed: bool = False) -> li
     plans: list[Plan] = []
     for version in sorted(versions, key=lambda v: v.trial.trial_id):
         trial = version.trial
-        base = structured_criteria(trial) + parsed_criteria(version)
         structured = version.structured if isinstance(version.structured, dict) else {}
         where = f"criteria version {version.number} of {trial.trial_id}: structured"
-        if structured.get("match"):
-            base += _ctml_criteria(structured["match"], f"{where}.match")
+        base: list[dict[str, Any]] = []
+        if with_criteria:
+            base = structured_criteria(trial) + parsed_criteria(version)
+            if structured.get("match"):
+                base += _ctml_criteria(structured["match"], f"{where}.match")
         arm_plans: list[Plan] = []
-        for i, entry in enumerate(structured.get("arms") or []):
+        arm_entries = structured.get("arms") if isinstance(structured.get("arms"), list) else []
+        for i, entry in enumerate(arm_entries):
             if not isinstance(entry, dict) or not entry.get("match"):
                 continue
             found = arms_by_trial.get(trial.pk, {}).get(str(entry.get("code")))
@@ -147,9 +156,11 @@ def plans_for(version_pks: Iterable[int], *, include_closed: bool = False) -> li
                 continue
             if not include_closed and not _arm_is_open(found, arms_by_pk):
                 continue
-            criteria = base + _ctml_criteria(entry["match"], f"{where}.arms[{i}].match")
+            criteria = (
+                base + _ctml_criteria(entry["match"], f"{where}.arms[{i}].match") if with_criteria else []
+            )
             arm_plans.append(Plan(trial.pk, trial.trial_id, version.pk, found.pk, found.code, criteria))
-        has_arm_trees = any(isinstance(e, dict) and e.get("match") for e in structured.get("arms") or [])
+        has_arm_trees = any(isinstance(e, dict) and e.get("match") for e in arm_entries)
         if arm_plans:
             plans.extend(sorted(arm_plans, key=lambda p: p.arm_code or ""))
         elif not has_arm_trees:

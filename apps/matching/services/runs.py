@@ -100,7 +100,7 @@ def request_run(
             return existing
     trial_rows, patient_pks = _resolve(trials, patients, include_closed)
     version_pks = _current_versions(trial_rows)
-    plans = plans_for(version_pks, include_closed=include_closed) if patient_pks else []
+    plans = plans_for(version_pks, include_closed=include_closed, with_criteria=False) if patient_pks else []
     n_plans = len(plans)
     size = _chunk_size(n_plans, patients_per_chunk)
     slices = [patient_pks[i : i + size] for i in range(0, len(patient_pks), size)] if n_plans else []
