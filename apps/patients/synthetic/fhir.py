@@ -124,7 +124,7 @@ def _performance_and_vitals(b: Builder) -> None:
     p = b.p
     ecog_code = cc(c.LOINC, "89247-1", "ECOG Performance Status score", "ECOG performance status")
     for suffix, score, when in (
-        ("ecog-dx", p.ecog, p.diagnosis_date + dt.timedelta(days=7)),
+        ("ecog-dx", p.ecog, min(p.diagnosis_date + dt.timedelta(days=7), p.last_contact)),
         ("ecog-last", p.ecog_last, p.lab_date),
     ):
         if suffix == "ecog-last" and when <= p.diagnosis_date + dt.timedelta(days=7):

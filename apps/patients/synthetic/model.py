@@ -290,8 +290,8 @@ def sample_patient(
     alt_units = frozenset(k for k in labs if clinical.lab_unit_choice(rng, k))
     age_at_labs = (lab_date - birth).days / 365.25
     pregnancy = None
-    if sex == "female" and age_at_labs < 50 and chance(rng, 0.5):
-        pregnancy = chance(rng, 0.03)
+    if sex == "female" and age_at_labs < 50 and chance(rng, 0.6):
+        pregnancy = chance(rng, 0.05)
     return SyntheticPatient(
         index=index,
         sex=sex,
