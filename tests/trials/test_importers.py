@@ -222,4 +222,5 @@ def test_the_same_trial_twice_in_one_file_is_refused() -> None:
 
     record, field, message = problem_of("dup.json", data)
 
+    assert (record, field) == ("#2 NCT01234567", "trial id")
     assert "appears twice" in message
