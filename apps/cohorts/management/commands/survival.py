@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.cohorts import survival
+from apps.cohorts import plots, survival
 
 
 def _numbers(text: str) -> tuple[float, ...]:
@@ -49,6 +49,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--suppress-below", type=int, help="suppress groups under N patients (sponsors: 11)"
         )
+        parser.add_argument("--plot", type=Path, help="write the KM plot here (.svg, .png or .pdf)")
+        parser.add_argument("--forest", type=Path, help="write the hazard-ratio forest plot here")
         parser.add_argument("--index-date", help="what time 0 is (e.g. 'start of first-line therapy')")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -83,6 +85,13 @@ class Command(BaseCommand):
             )
         except survival.SurvivalInputError as exc:
             raise CommandError(str(exc)) from exc
+        for key, draw in (("plot", plots.km_plot), ("forest", plots.forest_plot)):
+            target: Path | None = options[key]
+            if target is not None:
+                fmt = target.suffix.lstrip(".").lower()
+                if fmt not in plots.FORMATS:
+                    raise CommandError(f"--{key} {target}: use a .svg, .png or .pdf file name")
+                target.write_bytes(draw(result, fmt))
         if options["format"] == "json":
             self.stdout.write(json.dumps(survival.to_dict(result), indent=2, allow_nan=False))
         else:
