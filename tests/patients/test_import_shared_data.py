@@ -1,4 +1,4 @@
-"""Every shared FHIR file and every development bundle has a definite outcome; spot checks of mapped values."""
+"""Every shared FHIR file and development bundle has a definite outcome; spot checks of mapped values."""
 
 from __future__ import annotations
 

@@ -265,13 +265,21 @@ def _lab_or_vitals(resource: dict[str, Any], source_id: str, subject: str, loinc
         recorded, recorded_unit = q
         known = terms.lab(code)
         value, unit = recorded, recorded_unit
-        low, high = _range(holder if holder is not resource else resource, path)
-        if known is not None and getattr(known, "unit", None) is not None:
+        (low, low_unit), (high, high_unit) = _range(holder if holder is not resource else resource)
+        if known is not None and getattr(known, "unit", None):
             molar = getattr(known, "molar_mass", None)
             try:
                 value = terms.convert(recorded, recorded_unit, known.unit, molar)
-                low = terms.convert(low, recorded_unit, known.unit, molar) if low is not None else None
-                high = terms.convert(high, recorded_unit, known.unit, molar) if high is not None else None
+                low = (
+                    terms.convert(low, low_unit or recorded_unit, known.unit, molar)
+                    if low is not None
+                    else None
+                )
+                high = (
+                    terms.convert(high, high_unit or recorded_unit, known.unit, molar)
+                    if high is not None
+                    else None
+                )
                 unit = known.unit
             except terms.UnitMismatch as exc:
                 raise ReadError(path, f"unit {recorded_unit!r} cannot be converted for LOINC {code}") from exc
@@ -296,13 +304,13 @@ def _lab_or_vitals(resource: dict[str, Any], source_id: str, subject: str, loinc
     return Reading(facts=facts, notes=notes)
 
 
-def _range(holder: dict[str, Any], path: str) -> tuple[float | None, float | None]:
+def _range(holder: dict[str, Any]) -> tuple[tuple[float | None, str], tuple[float | None, str]]:
     ranges = holder.get("referenceRange") or []
     if not ranges or not isinstance(ranges[0], dict):
-        return None, None
+        return (None, ""), (None, "")
     low = quantity(ranges[0].get("low"), "referenceRange[0].low")
     high = quantity(ranges[0].get("high"), "referenceRange[0].high")
-    return (low[0] if low else None), (high[0] if high else None)
+    return (low or (None, "")), (high or (None, ""))
 
 
 __all__ = ["SNOMED", "read_observation"]

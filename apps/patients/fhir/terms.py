@@ -108,6 +108,7 @@ def convert(value: float, from_unit: str, to_unit: str, molar_mass: float | None
         raise UnitMismatch(f"cannot convert {from_unit!r} to {to_unit!r}: no unit vocabulary")
     unit_error: type[Exception] = getattr(units, "UnitError", ValueError)
     try:
-        return float(units.convert(value, from_unit, to_unit, molar_mass=molar_mass))
+        # 12 significant digits: drop binary noise so a re-import compares equal and values read cleanly
+        return float(f"{float(units.convert(value, from_unit, to_unit, molar_mass=molar_mass)):.12g}")
     except (unit_error, ValueError, KeyError) as exc:
         raise UnitMismatch(f"cannot convert {from_unit!r} to {to_unit!r}") from exc

@@ -1,4 +1,4 @@
-"""`manage.py import_patients PATH...`: FHIR R4 Bundle JSON files, bulk-export NDJSON, or folders of either."""
+"""`manage.py import_patients PATH...`: FHIR R4 Bundle JSON files, bulk-export NDJSON, or folders."""
 
 from __future__ import annotations
 
