@@ -1,0 +1,241 @@
+"""Criteria versions compiled into one flat program of nodes, evaluated level by level over blocks of
+patients with vectorised Kleene logic: AND is a min over children (NA=3 is the identity), OR a max with NA
+mapped below F, NOT a lookup. One trial against all patients and one patient against all trials run the
+same program; no Python loop runs per pair."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from apps.matching import scoring
+from apps.matching.eligibility.base import NA, F, T, U
+from apps.matching.eligibility.tree import Criteria, Node, prepare
+from apps.matching.engine.leaves import NOT, leaf
+from apps.matching.engine.store import FeatureStore
+
+OR_IN = np.array([F, U, T, -1], dtype=np.int8)
+NO_FAIL = np.int16(32767)
+EXTERNAL = np.array([0, 2, 1, 3], dtype=np.int8)  # F,U,T,NA -> not_met=0, met=1, unknown=2, n/a=3
+
+
+@dataclass
+class _Level:
+    nodes: npt.NDArray[np.int64]
+    children: npt.NDArray[np.int64]
+    starts: npt.NDArray[np.int64]
+    is_and: bool
+    negate: npt.NDArray[np.bool_]
+    molecular: npt.NDArray[np.bool_]  # per node: compute its fit
+    fit_children: npt.NDArray[np.int64]  # molecular children, grouped per molecular node
+    fit_starts: npt.NDArray[np.int64]
+
+
+@dataclass
+class Program:
+    """Compiled criteria for a list of trials (in order)."""
+
+    n_trials: int
+    rules: list[Any]  # distinct leaf rules
+    leaf_nodes: npt.NDArray[np.int64]
+    leaf_rule: npt.NDArray[np.int64]
+    leaf_negate: npt.NDArray[np.bool_]
+    fixed_nodes: npt.NDArray[np.int64]
+    fixed_values: npt.NDArray[np.int8]
+    levels: list[_Level]
+    n_nodes: int
+    levels_of: npt.NDArray[np.float64]  # per node: molecular level (leaves), NaN otherwise
+    tops: npt.NDArray[np.int64]
+    top_exclusion: npt.NDArray[np.bool_]
+    top_starts: npt.NDArray[np.int64]
+    top_position: npt.NDArray[np.int16]
+    top_weight: npt.NDArray[np.float64]  # phenotypic weight, 0 for criteria about molecular data
+    fit_tops: npt.NDArray[np.int64]  # molecular inclusion criteria, in trial order
+    fit_trial: npt.NDArray[np.int64]
+
+
+def compile_trials(trials: Sequence[list[dict[str, Any]] | Criteria]) -> Program:
+    """Prepare and flatten criteria versions once; leaves shared between trials are judged once."""
+    nodes: list[Node] = []
+    height: list[int] = []
+    rule_index: dict[str, int] = {}
+    rules: list[Any] = []
+    tops, excl, starts, position, weights, fit_tops, fit_trial = [], [], [], [], [], [], []
+
+    def add(node: Node) -> int:
+        kids = [add(child) for child in node.children] if node.leaf is None and node.fixed is None else []
+        nodes.append(node)
+        height.append(1 + max((height[k] for k in kids), default=-1) if kids else 0)
+        children_of.append(kids)
+        return len(nodes) - 1
+
+    children_of: list[list[int]] = []
+    for t, criteria in enumerate(trials):
+        prepared = prepare(criteria)
+        starts.append(len(tops))
+        entries = list(prepared.tops) or []
+        if not entries:
+            nodes.append(Node("-", "administrative", fixed=NA))
+            height.append(0)
+            children_of.append([])
+            tops.append(len(nodes) - 1)
+            excl.append(False)
+            position.append(0)
+            weights.append(0.0)
+        for i, top in enumerate(entries):
+            index = add(top.node)
+            tops.append(index)
+            excl.append(top.exclusion)
+            position.append(i)
+            weights.append(0.0 if top.node.mentions_molecular else scoring.weight(top.node.kind))
+            if top.node.molecular and not top.exclusion:
+                fit_tops.append(index)
+                fit_trial.append(t)
+    leaf_nodes, leaf_rule, leaf_negate, fixed_nodes, fixed_values = [], [], [], [], []
+    levels_of = np.full(len(nodes), np.nan)
+    for i, node in enumerate(nodes):
+        if node.fixed is not None:
+            fixed_nodes.append(i)
+            fixed_values.append(NOT[node.fixed] if node.negated else node.fixed)
+        elif node.leaf is not None:
+            key = repr(node.leaf)
+            if key not in rule_index:
+                rule_index[key] = len(rules)
+                rules.append(node.leaf)
+            leaf_nodes.append(i)
+            leaf_rule.append(rule_index[key])
+            leaf_negate.append(node.negated)
+            if node.molecular:
+                levels_of[i] = node.level
+    levels = []
+    for h in range(1, max(height, default=0) + 1):
+        for is_and in (True, False):
+            at = [
+                i for i, node in enumerate(nodes) if height[i] == h and (nodes[i].operator == "all") == is_and
+            ]
+            if not at:
+                continue
+            kids = [children_of[i] for i in at]
+            fit_nodes = [i for i in at if nodes[i].molecular]
+            mol_kids = [[k for k in children_of[i] if nodes[k].molecular] for i in fit_nodes]
+            levels.append(
+                _Level(
+                    nodes=np.array(at, dtype=np.int64),
+                    children=np.array([k for ks in kids for k in ks], dtype=np.int64),
+                    starts=np.cumsum([0] + [len(ks) for ks in kids[:-1]]).astype(np.int64),
+                    is_and=is_and,
+                    negate=np.array([nodes[i].negated for i in at], dtype=bool),
+                    molecular=np.array([nodes[i].molecular for i in at], dtype=bool),
+                    fit_children=np.array([k for ks in mol_kids for k in ks], dtype=np.int64),
+                    fit_starts=np.cumsum([0] + [len(ks) for ks in mol_kids[:-1]]).astype(np.int64),
+                )
+            )
+    return Program(
+        n_trials=len(trials),
+        rules=rules,
+        leaf_nodes=np.array(leaf_nodes, dtype=np.int64),
+        leaf_rule=np.array(leaf_rule, dtype=np.int64),
+        leaf_negate=np.array(leaf_negate, dtype=bool),
+        fixed_nodes=np.array(fixed_nodes, dtype=np.int64),
+        fixed_values=np.array(fixed_values, dtype=np.int8),
+        levels=levels,
+        n_nodes=len(nodes),
+        levels_of=levels_of,
+        tops=np.array(tops, dtype=np.int64),
+        top_exclusion=np.array(excl, dtype=bool),
+        top_starts=np.array(starts, dtype=np.int64),
+        top_position=np.array(position, dtype=np.int16),
+        top_weight=np.array(weights, dtype=np.float64),
+        fit_tops=np.array(fit_tops, dtype=np.int64),
+        fit_trial=np.array(fit_trial, dtype=np.int64),
+    )
+
+
+@dataclass
+class Results:
+    """Per trial (rows, in program order) and patient (columns) of one block of patients."""
+
+    patients: slice
+    status: npt.NDArray[np.int8]  # scoring.STATUS_CODES: 0 ineligible, 1 possible, 2 eligible
+    score: npt.NDArray[np.float64]
+    molecular_fit: npt.NDArray[np.float64]  # NaN: the trial has no molecular requirement
+    phenotypic_fit: npt.NDArray[np.float64]
+    first_failed: npt.NDArray[np.int16]  # index of the first failing criterion, -1 none
+    n_unknown: npt.NDArray[np.int16]
+    verdicts: (
+        npt.NDArray[np.int8] | None
+    )  # (criteria of all trials, patients): not_met 0, met 1, unknown 2, n/a 3
+
+
+def leaf_matrix(program: Program, store: FeatureStore) -> npt.NDArray[np.int8]:
+    """Every distinct leaf rule judged for every patient: (rules, patients)."""
+    out = np.empty((len(program.rules), store.n), dtype=np.int8)
+    for i, rule in enumerate(program.rules):
+        out[i] = leaf(rule, store)
+    return out
+
+
+def run(
+    program: Program, store: FeatureStore, block: int = 4096, verdicts: bool = False
+) -> Iterator[Results]:
+    """Evaluate every trial of `program` for every patient of `store`, a block of patients at a time."""
+    leaves = leaf_matrix(program, store)
+    for first in range(0, store.n, block):
+        yield _block(
+            program, leaves[:, first : first + block], slice(first, min(first + block, store.n)), verdicts
+        )
+
+
+def _block(p: Program, leaves: npt.NDArray[np.int8], patients: slice, keep: bool) -> Results:
+    m = leaves.shape[1]
+    v = np.empty((p.n_nodes, m), dtype=np.int8)
+    v[p.leaf_nodes] = leaves[p.leaf_rule]
+    neg = p.leaf_nodes[p.leaf_negate]
+    v[neg] = NOT[v[neg]]
+    v[p.fixed_nodes] = p.fixed_values[:, None]
+    fit = np.zeros((p.n_nodes, m), dtype=np.float64) if len(p.fit_tops) else None
+    if fit is not None:
+        mol = np.flatnonzero(~np.isnan(p.levels_of))
+        fit[mol] = (v[mol] == T) * p.levels_of[mol][:, None]
+    for level in p.levels:
+        g = v[level.children]
+        if level.is_and:
+            r = np.minimum.reduceat(g, level.starts, axis=0)
+        else:
+            r = np.maximum.reduceat(OR_IN[g], level.starts, axis=0)
+            r[r < 0] = NA
+        r[level.negate] = NOT[r[level.negate]]
+        v[level.nodes] = r
+        if fit is not None and level.molecular.any():
+            reduce = np.minimum if level.is_and else np.maximum
+            combined = reduce.reduceat(fit[level.fit_children], level.fit_starts, axis=0)
+            at = level.nodes[level.molecular]
+            fit[at] = combined * (v[at] == T)
+    top = v[p.tops]
+    top[p.top_exclusion] = NOT[top[p.top_exclusion]]
+    status = np.minimum(np.minimum.reduceat(top, p.top_starts, axis=0), T)
+    n_unknown = np.add.reduceat((top == U).astype(np.int16), p.top_starts, axis=0)
+    n_na = np.add.reduceat((top == NA).astype(np.int16), p.top_starts, axis=0)
+    counts = np.diff(np.append(p.top_starts, len(p.tops)))[:, None]
+    failed = np.where(top == F, p.top_position[:, None], NO_FAIL)
+    first_failed = np.minimum.reduceat(failed, p.top_starts, axis=0)
+    first_failed[first_failed == NO_FAIL] = -1
+    w = p.top_weight[:, None]
+    met = np.add.reduceat(w * (top == T), p.top_starts, axis=0)
+    known = np.add.reduceat(w * ((top == T) | (top == F)), p.top_starts, axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pfit = np.where(known > 0, met / known, 0.0)
+    mfit = np.full((p.n_trials, m), np.nan)
+    if fit is not None:
+        trials, begin = np.unique(p.fit_trial, return_index=True)
+        sums = np.add.reduceat(fit[p.fit_tops], begin, axis=0)
+        sizes = np.diff(np.append(begin, len(p.fit_tops)))[:, None]
+        mfit[trials] = sums / sizes
+    status = status.astype(np.int8)
+    score = scoring.score_array(status, mfit, pfit, n_unknown, (counts - n_na).astype(np.int16))
+    return Results(patients, status, score, mfit, pfit, first_failed.astype(np.int16), n_unknown,
+                   EXTERNAL[top] if keep else None)  # fmt: skip
