@@ -89,11 +89,11 @@ def _conditions(b: Builder) -> None:
     text = f"{p.cancer.histology}, {site}"
     if p.subtype:
         text += f" ({p.subtype})"
-    code = {"coding": [{"system": c.ICD10, "code": icd, "display": display}], "text": text}
+    code: dict[str, Any] = {"coding": [{"system": c.ICD10, "code": icd, "display": display}], "text": text}
     if p.cancer.snomed:
         code["coding"].append({"system": c.SNOMED, "code": p.cancer.snomed[0], "display": p.cancer.snomed[1]})
     status = "active" if p.progression_date or p.stage in ("IV", None) else "remission"
-    body = _condition_body(b, code, p.diagnosis_date, "active" if status == "active" else "remission")
+    body = _condition_body(b, code, p.diagnosis_date, status)
     if p.stage_group:
         roman = p.stage_group
         code_value = str(("I", "II", "III", "IV").index(p.stage or "I") + 1) + roman[len(p.stage or "") :]
@@ -153,13 +153,13 @@ def _performance_and_vitals(b: Builder) -> None:
         valueQuantity=qty(p.height, "cm"),
     )
     if p.pregnancy is not None:
-        value = c.PREGNANT if p.pregnancy else c.NOT_PREGNANT
+        answer = c.PREGNANT if p.pregnancy else c.NOT_PREGNANT
         b.observation(
             "pregnancy",
             cc(c.LOINC, "82810-3", "Pregnancy status", "Pregnancy status"),
             p.lab_date,
             SURVEY_CATEGORY,
-            valueCodeableConcept=cc(c.SNOMED, value[0], value[1], value[1]),
+            valueCodeableConcept=cc(c.SNOMED, answer[0], answer[1], answer[1]),
         )
 
 

@@ -120,9 +120,9 @@ def _alterations(
         if event == "ESR1" and subtype != "HR+/HER2-":
             continue
         if chance(rng, share):
-            allele = pick(rng, EVENTS[event])
-            if allele not in keys and not any(ALLELES[k].gene == ALLELES[allele].gene for k in keys):
-                keys.append(allele)
+            drawn = pick(rng, EVENTS[event])
+            if drawn not in keys and not any(ALLELES[k].gene == ALLELES[drawn].gene for k in keys):
+                keys.append(drawn)
     if any(k.startswith(("EGFR_ex19", "EGFR_L858R")) for k in keys) and chance(rng, 0.04):
         keys.append("EGFR_T790M")  # de novo T790M alongside a sensitizing mutation
     purity = 0.25 + 0.6 * rng.random()
