@@ -76,6 +76,13 @@ def rule(text: str, view: str, start: int, end: int, ents: list[Entity]) -> tupl
             marker = "HR"
         res = _RESULT.search(view, first.end(), min(end, first.end() + 40))
         return "expression", _expr(marker, _result_word(res))
+    as_gene = {"expr:HER2": "ERBB2", "expr:MET": "MET", "expr:AR": "AR"}
+    genes += [
+        Entity("gene", e.start, e.end, f"HGNC:{as_gene[e.key]}", as_gene[e.key])
+        for e in bio
+        if e.key in as_gene
+    ]
+    genes.sort(key=lambda g: g.start)
     if genes:
         uniq: list[dict[str, Any]] = []
         for g in genes:

@@ -91,11 +91,13 @@ def _decide(
     tx = therapy.rule(view, start, end, ents)
     if tx is not None:
         return tx[0], tx[1], 0.7
-    cond = [e for e in ents if e.type == "condition" or (e.type == "cancer" and not e.code)]
-    if cond and (e for e in cond if e.key not in ("generic",)):
-        keyed = [e for e in cond if e.key != "generic"]
-        if keyed:
-            return "condition", therapy.condition_rule(view, start, end, keyed), 0.7
+    cond = [
+        e for e in ents
+        if (e.type == "condition" or (e.type == "cancer" and not (e.code or "").startswith("ONCOTREE")))
+        and e.key != "generic"
+    ]  # fmt: skip
+    if cond:
+        return "condition", therapy.condition_rule(view, start, end, cond), 0.7
     cancers = [e for e in ents if e.type == "cancer" and e.code]
     stage = _STAGE.search(vt)
     if stage and (cancers or "cancer" in types):
@@ -221,7 +223,10 @@ def _measurement(view: str, ents: list[Entity], vt: str) -> dict[str, Any] | Non
         if alternative:
             continue
         for lab_ent in pending:
-            items.append(_lab_rule(view, lab_ent, m, labs.get(lab_ent.key), ents[i + 1 :]))
+            lab = labs.get(lab_ent.key)
+            for loinc in str(lab["loinc"] if lab else "").split("|") or [""]:
+                one = dict(lab, loinc=loinc or None) if lab else None
+                items.append(_lab_rule(view, lab_ent, m, one, ents[i + 1 :]))
         pending = []
     items = [r for r in items if r is not None]
     if not items:

@@ -144,7 +144,9 @@ def find(text: str, view: str, start: int, end: int) -> list[Entity]:
     for hit in build().find(view, start, end):
         ent = Entity(hit.entry.type, hit.start, hit.end, hit.entry.code, hit.entry.key)
         if _overlaps(ent, out):
-            inside = [o for o in out if o.type == "gene" and ent.start <= o.start and o.end <= ent.end]
+            inside = [
+                o for o in out if o.type in ("gene", "variant") and ent.start <= o.start and o.end <= ent.end
+            ]
             if inside and (
                 hit.entry.type == "biomarker" or (ent.end - ent.start) > max(o.end - o.start for o in inside)
             ):
@@ -164,7 +166,7 @@ def _cue_entities(view: str, start: int, end: int, out: list[Entity]) -> None:
                 ent = Entity(etype, m.start(), m.end())
                 if not _overlaps(ent, out):
                     out.append(ent)
-    for m in re.finditer(r"\b(?:age[sd]?|years\s+old|years\s+of\s+age)\b", view[start:end]):
+    for m in re.finditer(r"(?<!of )\bage[sd]?\b", view[start:end]):
         ent = Entity("age", start + m.start(), start + m.end())
         if not _overlaps(ent, out):
             out.append(ent)
