@@ -72,7 +72,10 @@ class TrialAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # Trials change only through an import, so that criteria changes always make a new version.
-        return [f.name for f in Trial._meta.get_fields() if f.concrete and f.name != "raw"] + ["sites", "raw_json"]
+        return [f.name for f in Trial._meta.get_fields() if f.concrete and f.name != "raw"] + [
+            "sites",
+            "raw_json",
+        ]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # criteria versions are history that match results point at

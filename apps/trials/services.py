@@ -306,13 +306,24 @@ def _new_version_if_changed(
 
 def _parse_criteria(version: CriteriaVersion) -> str:
     """Run the criteria parser on a new version; returns why it failed ("" on success)."""
-    from apps.criteria.parser import PARSER_VERSION, parse
-
     try:
-        parsed = parse(version.text)
+        from apps.criteria.services import parse_version
+    except ModuleNotFoundError as missing:
+        if missing.name != "apps.criteria.services":
+            raise
+        parse_version = _parse_with_parser_only
+    try:
+        with transaction.atomic():  # a savepoint: a failed parse leaves the import's transaction usable
+            parse_version(version)
     except Exception as exc:  # a parser bug must not make a valid trial unimportable
         return f"criteria parser failed: {type(exc).__name__}"
-    version.parsed = parsed
+    return ""
+
+
+def _parse_with_parser_only(version: CriteriaVersion) -> CriteriaVersion:
+    from apps.criteria.parser import PARSER_VERSION, parse
+
+    version.parsed = parse(version.text)
     version.parser_version = PARSER_VERSION
     version.save(update_fields=["parsed", "parser_version"])
-    return ""
+    return version
