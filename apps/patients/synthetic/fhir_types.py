@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from typing import Any
 
@@ -45,12 +46,21 @@ SURVEY_CATEGORY = _category("survey", "Survey")
 VITALS_CATEGORY = _category("vital-signs", "Vital Signs")
 
 
+def uuid5_text(namespace: bytes, name: str) -> str:
+    """str(uuid.uuid5(UUID(bytes=namespace), name)) without building UUID objects (the hot path)."""
+    digest = bytearray(hashlib.sha1(namespace + name.encode(), usedforsecurity=False).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 class Builder:
     def __init__(self, patient: SyntheticPatient, namespace: uuid.UUID, urn: bool) -> None:
         self.p = patient
-        self.ns = namespace
+        self.ns = namespace.bytes
         self.urn = urn
-        self.pid = str(uuid.uuid5(namespace, f"patient/{patient.index}"))
+        self.pid = uuid5_text(self.ns, f"patient/{patient.index}")
         self.resources: list[Resource] = []
         self.subject = {"reference": self.ref("Patient", self.pid)}
         self.primary_ref: dict[str, str] = {}
@@ -59,7 +69,7 @@ class Builder:
         return f"urn:uuid:{rid}" if self.urn else f"{kind}/{rid}"
 
     def add(self, kind: str, suffix: str, body: Resource) -> str:
-        rid = self.pid if kind == "Patient" else str(uuid.uuid5(self.ns, f"{self.p.index}/{suffix}"))
+        rid = self.pid if kind == "Patient" else uuid5_text(self.ns, f"{self.p.index}/{suffix}")
         self.resources.append({"resourceType": kind, "id": rid, **body})
         return rid
 
