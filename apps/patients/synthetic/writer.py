@@ -13,8 +13,11 @@ from .fhir import Resource
 NDJSON_TYPES = ("Patient", "Condition", "Observation", "MedicationStatement", "Procedure")
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _line(resource: Resource) -> str:
-    return json.dumps(resource, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return _COMPACT.encode(resource) + "\n"
 
 
 def write_ndjson(patients: Iterable[list[Resource]], out: Path) -> Counter[str]:
