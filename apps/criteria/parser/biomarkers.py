@@ -55,9 +55,10 @@ def rule(text: str, view: str, start: int, end: int, ents: list[Entity]) -> tupl
     if re.search(r"triple[- ]negative|\btnbc\b", vt):
         children = [_expr(m, "negative") for m in ("ER", "PR", "HER2")]
         return "group", {"operator": "all", "children_rules": [("expression", c) for c in children]}
-    genes = [e for e in ents if e.type == "gene"]
+    genes = [e for e in ents if e.type == "gene" and not targeted(view, e, end)]
     expr_markers = [e for e in bio if e.key.startswith("expr:")]
     pd_l1 = [g for g in genes if g.key == "CD274"] + [e for e in expr_markers if e.key == "expr:PD-L1"]
+    pd_l1 = [e for e in pd_l1 if _EXPRESSED.search(view, e.end, min(end, e.end + 40))]
     if pd_l1:
         return "expression", _pd_l1(view, pd_l1[0], ents)
     her2 = [g for g in genes if g.key == "ERBB2"] + [e for e in expr_markers if e.key == "expr:HER2"]
@@ -66,6 +67,9 @@ def rule(text: str, view: str, start: int, end: int, ents: list[Entity]) -> tupl
     )
     if her2_expr:
         return "expression", _her2(view[her2[0].start : end])
+    status = _HER2_STATUS.search(vt)
+    if status:
+        return "expression", _her2(vt[status.start() :])
     erpr = list(_ERPR.finditer(text, start, end)) + [
         m for m in re.finditer(r"(?:estrogen|oestrogen|progesterone|hormone)[- ]receptor", vt)
     ]
@@ -95,6 +99,24 @@ def rule(text: str, view: str, start: int, end: int, ents: list[Entity]) -> tupl
             return "alteration", uniq[0]
         return "group", {"operator": "any", "children_rules": [("alteration", a) for a in uniq]}
     return None
+
+
+_HER2_STATUS = re.compile(r"\bher-?2(?:/neu)?\s*[- ]?\s*(?:positive|negative|low|\+|-(?!\w)|status|ihc)")
+_EXPRESSED = re.compile(
+    r"[^.;]{0,40}?(?:expression|express|positive|negative|\btps\b|\bcps\b|score|%|≥|>|high|low|status|\d)"
+)
+_TARGETED_AFTER = re.compile(
+    r"\s*(?:p\.)?[a-z0-9/ ()-]{0,25}?(?:inhibitors?|tkis?\b|-?targeted|-?directed|antibod|degraders?|blockers?|agents?)"
+)
+_TARGETED_BEFORE = re.compile(r"(?:targets?|targeting|anti-?|against)\s*$")
+
+
+def targeted(view: str, gene: Entity, end: int) -> bool:
+    """The gene names a drug target ("KRAS G12C inhibitor", "anti-HER2"), not a patient's alteration."""
+    return bool(
+        _TARGETED_AFTER.match(view, gene.end, end)
+        or _TARGETED_BEFORE.search(view, max(0, gene.start - 12), gene.start)
+    )
 
 
 def _result_word(m: re.Match[str] | None) -> str | None:
@@ -133,7 +155,7 @@ def _pd_l1(view: str, ent: Entity, ents: list[Entity]) -> dict[str, Any]:
 
 def _her2(window: str) -> dict[str, Any]:
     scoring = "ISH" if re.search(r"\b(?:fish|ish)\b", window) else "IHC" if "ihc" in window else None
-    if re.search(r"her2[- ]?low|ihc\s*1\s*\+|ultra-?low", window):
+    if re.search(r"her-?2[- ]?low|ihc\s*1\s*\+|ultra-?low", window):
         return _expr("HER2", "low", scoring)
     score = re.search(r"(?<![\w])([0-3])\s*\+", window)
     if score:

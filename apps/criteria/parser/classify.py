@@ -58,6 +58,9 @@ def _decide(
     text: str, view: str, start: int, end: int, ents: list[Entity], vt: str
 ) -> tuple[str, dict[str, Any] | None, float]:
     types = {e.type for e in ents}
+    age = _age(vt, ents)
+    if age is not None and "performance_status" not in types:
+        return "age", age, 0.9
     if cue("administrative").search(vt) and not types & {
         "measurement",
         "gene",
@@ -66,7 +69,7 @@ def _decide(
     }:
         return "administrative", None, 0.8
     if "performance_status" in types:
-        return "performance_status", _performance(view, ents), 0.9
+        return "performance_status", _performance(view, ents, end), 0.9
     if cue("life_expectancy").search(vt):
         return "life_expectancy", _life_expectancy(ents), 0.85
     if cue("measurable_disease").search(vt):
@@ -85,9 +88,6 @@ def _decide(
         rule = _measurement(view, ents, vt)
         if rule is not None:
             return "measurement", rule, 0.8
-    age = _age(vt, ents)
-    if age is not None:
-        return "age", age, 0.9
     tx = therapy.rule(view, start, end, ents)
     if tx is not None:
         return tx[0], tx[1], 0.7
@@ -139,13 +139,22 @@ def _diagnosis(vt: str, ents: list[Entity]) -> dict[str, Any]:
     }
 
 
-def _performance(view: str, ents: list[Entity]) -> dict[str, Any]:
+_PS_NUMS = re.compile(
+    r"^(?:\s|:|\(ps\)|\bps\b|\bof\b|\bis\b|\bscore\b|\bstatus\b|\bgrade\b|\bbetween\b|=)*"
+    r"(?P<nums>\d{1,3}(?:\s*(?:,|or|and|-|to|/)\s*\d{1,3})*(?:\s*,?\s*(?:or|and)\s*\d{1,3})?)"
+)
+
+
+def _performance(view: str, ents: list[Entity], end: int) -> dict[str, Any]:
     ps = next(e for e in ents if e.type == "performance_status")
     scale = ps.key
     if scale == "ECOG" and re.search(r"karnofsky|kps", view[ps.start : ps.end]):
         scale = "KPS"
-    window = view[ps.end : ps.end + 60]
-    nums = [int(n) for n in re.findall(r"(?<![\d.])(\d{1,3})(?![\d.])", window)]
+    window = view[ps.end : min(end, ps.end + 60)]
+    listed = _PS_NUMS.match(window)
+    nums = [int(n) for n in re.findall(r"\d{1,3}", listed.group("nums"))] if listed else []
+    if not nums:
+        nums = [int(n) for n in re.findall(r"(?<![\d.])(\d{1,3})(?!\d|\.\d)", window)][:1]
     rule: dict[str, Any] = {
         "scale": scale,
         "min": None,
@@ -157,7 +166,7 @@ def _performance(view: str, ents: list[Entity]) -> dict[str, Any]:
         return rule
     first = [v for v in ents if v.type == "value" and v.start >= ps.end]
     m = first[0].extra.get("m") if first else None
-    if isinstance(m, re.Match):
+    if isinstance(m, re.Match) and (m.group("cmp") or m.group("trail")):
         b = bounds(m, default_direction=None)
         if b["min"] is not None or b["max"] is not None:
             if b["min"] == b["max"] and len(nums) > 1:
@@ -190,6 +199,16 @@ def _pregnancy(vt: str) -> dict[str, Any]:
 def _age(vt: str, ents: list[Entity]) -> dict[str, Any] | None:
     if not cue("age").search(vt):
         return None
+    phrase = re.search(
+        r"\b(under|below|younger\s+than|less\s+than|over|above|older\s+than|greater\s+than)\s+(?:the\s+)?"
+        r"ages?\s+(?:of\s+)?(\d{1,3})",
+        vt,
+    )
+    if phrase:
+        n = int(phrase.group(2))
+        if re.match(r"under|below|younger|less", phrase.group(1)):
+            return {"min": None, "max": n, "min_inclusive": True, "max_inclusive": False, "unit": "a"}
+        return {"min": n, "max": None, "min_inclusive": False, "max_inclusive": True, "unit": "a"}
     for v in ents:
         m = v.extra.get("m") if v.type == "value" else None
         if not isinstance(m, re.Match):
@@ -203,7 +222,7 @@ def _age(vt: str, ents: list[Entity]) -> dict[str, Any] | None:
         if b["min"] is not None and b["min"] > 130:
             continue
         return {**b, "unit": "mo" if unit.startswith("mo") else "a"}
-    if cue("adults").search(vt):
+    if cue("adults").search(vt) and (len(vt) < 60 or vt.lstrip().startswith("adult")):
         return {"min": 18, "max": None, "min_inclusive": True, "max_inclusive": True, "unit": "a"}
     return None
 

@@ -31,6 +31,10 @@ _WITHIN = re.compile(
     r"(?:within|in\s+the\s+(?:last|past|previous|preceding)|during\s+the\s+(?:last|past|previous)|past|last|previous)\s+"
     r"(?:the\s+)?(\d+|one|two|three|four|five|six|ten|twelve)\s*(years?|months?|weeks?|days?)"
 )
+_WASHOUT = re.compile(
+    r"\b(?:within|prior\s+to|before|of\s+(?:the\s+)?(?:first|start|initiation|day\s+1|enrol|random|registration)"
+    r"|since|washout|half[- ]li|last|past|preceding)\b|<|≤|less\s+than"
+)
 _TREATED = re.compile(
     r"\b(?:prior|previous|previously|received|receiving|treated|treatment|therapy|exposure|pretreated|naive|naïve|refractory|progressed|progression|failed|failure|intolerant)\b"
 )
@@ -51,22 +55,32 @@ def _ids(ents: list[Entity]) -> tuple[list[str], list[str]]:
     return drugs, classes
 
 
+def _targeted_classes(view: str, ents: list[Entity], end: int) -> list[str]:
+    from .biomarkers import targeted
+
+    out = []
+    for g in ents:
+        if g.type == "gene" and targeted(view, g, end):
+            variant = next((v for v in ents if v.type == "variant" and 0 <= v.start - g.end <= 4), None)
+            name = g.key.split("|")[0].lower() + (
+                f"_{view[variant.start : variant.end].removeprefix('p.')}" if variant else ""
+            )
+            out.append(f"{name}_inhibitor")
+    return out
+
+
 def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict[str, Any]] | None:
     tx = [e for e in ents if e.type in ("drug", "procedure")]
     vt = view[start:end]
-    if not tx:
-        if re.search(r"\b(?:lines?|regimens?)\s+of\s+(?:systemic\s+)?(?:therapy|treatment)", vt):
-            tx = []
-        else:
-            return None
+    targeted = _targeted_classes(view, ents, end)
+    if not tx and not targeted:
+        return None
     drugs, classes = _ids(ents)
+    classes = sorted(set(classes) | set(targeted))
     if not drugs and not classes and not _TREATED.search(vt):
         return None
     window = _washout_days(ents, vt)
-    if window is not None and re.search(
-        r"\b(?:prior\s+to|before|of\s+(?:the\s+)?(?:first|start|initiation|day\s+1|enrol|random|registration)|since|washout|half[- ]li)",
-        vt,
-    ):
+    if window is not None and window <= 366 and _WASHOUT.search(vt):
         half = re.search(r"(\d+|five|four|three)\s*(?:\w+\s+)?half[- ]li", vt)
         any_anti = bool(
             re.search(r"anti-?cancer|anti-?neoplastic|systemic\s+(?:therapy|treatment)|investigational", vt)
@@ -99,7 +113,9 @@ def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict
 
 
 def _washout_days(ents: list[Entity], vt: str) -> float | None:
-    if not re.search(r"within|prior\s+to|before|since|last|past|previous|preceding|half[- ]li", vt):
+    if not re.search(
+        r"within|prior\s+to|before|since|last|past|previous|preceding|half[- ]li|<|≤|less\s+than", vt
+    ):
         return None
     for v in ents:
         m = v.extra.get("m") if v.type == "value" else None
