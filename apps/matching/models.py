@@ -88,6 +88,8 @@ class MatchChunk(models.Model):
     patient_ids = models.JSONField(default=list, help_text="primary keys of the chunk's patients")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="times a worker started it")
+    enqueued_at = models.DateTimeField(null=True, blank=True, help_text="last time its task was sent")
+    started_at = models.DateTimeField(null=True, blank=True, help_text="last time a worker started it")
     pairs = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(null=True, blank=True)
     last_error = models.TextField(blank=True)

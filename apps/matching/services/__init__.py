@@ -7,7 +7,7 @@ from .explain import explain, on_criteria_version, on_patient_changed, rematch_a
 from .export import FORMATS as EXPORT_FORMATS
 from .export import ExportError, current_matches, export_matches
 from .plans import CriteriaError, Plan, plans_for
-from .runs import MatchRequestError, execute_chunk, fail_run, request_run, wait_for_run
+from .runs import MatchRequestError, execute_chunk, fail_run, request_run, requeue_stalled, wait_for_run
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -25,6 +25,7 @@ __all__ = [
     "plans_for",
     "rematch_after_import",
     "request_run",
+    "requeue_stalled",
     "run_summary",
     "wait_for_run",
 ]

@@ -48,12 +48,13 @@ def _outcome(result: PairResult) -> Outcome:
 
 def explain_pair(criteria: list[dict[str, Any]], record: PatientRecord, as_of: dt.date) -> Outcome:
     """The full explanation of one pair by the reference evaluator."""
-    return _outcome(evaluate(criteria, record, as_of))
+    return _outcome(evaluate(prepare(criteria, strict=False), record, as_of))
 
 
 def evaluate_plan(
     criteria: list[dict[str, Any]], records: Sequence[PatientRecord], as_of: dt.date
 ) -> list[Outcome]:
-    """One outcome per record, in order. The criteria are prepared once for all records."""
-    prepared = prepare(criteria)
+    """One outcome per record, in order. The criteria are prepared once for all records; a criterion whose
+    rule cannot be read is kept as unknown (for review), a structurally broken list raises CriteriaError."""
+    prepared = prepare(criteria, strict=False)
     return [_outcome(evaluate(prepared, record, as_of)) for record in records]

@@ -147,7 +147,8 @@ def plans_for(
             if structured.get("match"):
                 base += _ctml_criteria(structured["match"], f"{where}.match")
         arm_plans: list[Plan] = []
-        arm_entries = structured.get("arms") if isinstance(structured.get("arms"), list) else []
+        arms_field = structured.get("arms")
+        arm_entries: list[Any] = arms_field if isinstance(arms_field, list) else []
         for i, entry in enumerate(arm_entries):
             if not isinstance(entry, dict) or not entry.get("match"):
                 continue

@@ -30,6 +30,8 @@ MAX_CHUNK_ATTEMPTS = 6
 # A chunk holds about this many (patient, plan) pairs: seconds of work, far below Redis' visibility timeout.
 PAIRS_PER_CHUNK = 100_000
 MAX_PATIENTS_PER_CHUNK = 2_000
+# A chunk unfinished this long after it was sent or started is sent again (see requeue_stalled).
+CHUNK_STALL_SECONDS = 600.0
 
 
 class MatchRequestError(ValueError):
@@ -132,10 +134,9 @@ def request_run(
             )
             if not slices:
                 _complete_if_done(run.pk, allow_pending=True)
-            from .. import tasks
-
+            MatchChunk.objects.filter(run=run).update(enqueued_at=timezone.now())
             for i in range(len(slices)):
-                transaction.on_commit(partial(tasks.run_match_chunk.delay, run_id=run.pk, chunk=i))
+                transaction.on_commit(partial(_enqueue, run.pk, i))
     except IntegrityError:
         # Two callers raced with the same key: the other one's run is the run.
         if idempotency_key:
@@ -143,6 +144,37 @@ def request_run(
         raise
     run.refresh_from_db()
     return run
+
+
+def _enqueue(run_id: int, chunk: int) -> None:
+    from .. import tasks
+
+    tasks.run_match_chunk.delay(run_id=run_id, chunk=chunk)
+
+
+def requeue_stalled(run: MatchRun, *, stale_after: float = CHUNK_STALL_SECONDS) -> int:
+    """Send again the task of every unfinished chunk neither sent nor started for `stale_after` seconds.
+
+    A worker killed as a whole (SIGKILL of its process group) leaves its message unacknowledged in Redis
+    until the visibility timeout; this lets the run go on at once. Duplicates are harmless: a chunk
+    already done is skipped. Returns the number of chunks sent.
+    """
+    cutoff = timezone.now() - dt.timedelta(seconds=stale_after)
+    stalled = (
+        MatchChunk.objects.filter(run=run, run__status__in=[MatchRun.Status.PENDING, MatchRun.Status.RUNNING])
+        .exclude(status__in=[MatchChunk.Status.DONE, MatchChunk.Status.FAILED])
+        .filter(enqueued_at__lt=cutoff)
+        .exclude(started_at__gte=cutoff)
+    )
+    sent = 0
+    for chunk in stalled:
+        claimed = MatchChunk.objects.filter(pk=chunk.pk, enqueued_at=chunk.enqueued_at).update(
+            enqueued_at=timezone.now()
+        )
+        if claimed:
+            _enqueue(run.pk, chunk.index)
+            sent += 1
+    return sent
 
 
 def _start_chunk(run_id: int, index: int) -> MatchChunk | None:
@@ -154,7 +186,7 @@ def _start_chunk(run_id: int, index: int) -> MatchChunk | None:
     started = (
         MatchChunk.objects.filter(run_id=run_id, index=index, run__status=MatchRun.Status.RUNNING)
         .exclude(status__in=[MatchChunk.Status.DONE, MatchChunk.Status.FAILED])
-        .update(status=MatchChunk.Status.RUNNING, attempts=F("attempts") + 1)
+        .update(status=MatchChunk.Status.RUNNING, attempts=F("attempts") + 1, started_at=now)
     )
     if not started:
         return None
@@ -294,11 +326,21 @@ def fail_run(run_id: int, chunk: int | None, reason: str) -> bool:
     return True
 
 
-def wait_for_run(run: MatchRun, *, timeout: float | None = None, poll: float = 0.5) -> MatchRun:
-    """Poll the database until the run is completed or failed (or the timeout passes); returns it fresh."""
+def wait_for_run(
+    run: MatchRun,
+    *,
+    timeout: float | None = None,
+    poll: float = 0.5,
+    stale_after: float = CHUNK_STALL_SECONDS,
+) -> MatchRun:
+    """Poll the database until the run is completed or failed (or the timeout passes); returns it fresh.
+    Meanwhile re-sends chunks that stalled (lost with their worker) for `stale_after` seconds."""
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         run.refresh_from_db()
+        if run.status in (MatchRun.Status.PENDING, MatchRun.Status.RUNNING):
+            requeue_stalled(run, stale_after=stale_after)
+            run.refresh_from_db()
         if run.status in (MatchRun.Status.COMPLETED, MatchRun.Status.FAILED):
             return run
         if deadline is not None and time.monotonic() > deadline:

@@ -1,0 +1,131 @@
+"""Match runs through real Celery worker processes on Redis and PostgreSQL (PROMISES 19-21)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from typing import Any
+
+import pytest
+
+from apps.audit.models import AuditEvent
+from apps.matching import services as matching
+from apps.matching.models import Match, MatchChunk, MatchRun
+from apps.patients import services as patients
+from apps.trials import services as trials
+from apps.trials.models import CriteriaVersion
+
+from .conftest import wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+AS_OF = dt.date(2026, 11, 1)
+
+
+@pytest.fixture
+def dev_set(shared_data: Any) -> None:
+    """The matching development set: 8 real trials, 40 FHIR patients (320 pairs)."""
+    dev = shared_data / "eval" / "matching_dev"
+    assert trials.import_path(dev / "trials.json").ok
+    assert patients.import_paths([dev / "patients"]).ok
+
+
+def stored_results() -> set[tuple[Any, ...]]:
+    return {
+        (
+            m.patient.key,
+            m.trial.trial_id,
+            m.arm_id,
+            m.criteria_version_id,
+            m.status,
+            round(m.score, 9),
+            m.molecular_fit,
+            m.phenotypic_fit,
+            m.rank_in_trial,
+            m.rank_for_patient,
+            json.dumps(m.verdicts, sort_keys=True),
+            json.dumps(m.missing),
+            m.first_failing,
+        )
+        for m in Match.objects.select_related("patient", "trial")
+    }
+
+
+def finished(run: MatchRun) -> bool:
+    run.refresh_from_db()
+    return run.status in (MatchRun.Status.COMPLETED, MatchRun.Status.FAILED)
+
+
+def test_run_through_real_workers_completes_with_one_result_per_pair(
+    dev_set: None, start_worker: Any
+) -> None:
+    start_worker(concurrency=2)
+
+    run = matching.request_run(as_of=AS_OF, patients_per_chunk=8)
+    run = matching.wait_for_run(run, timeout=180)
+
+    assert run.status == MatchRun.Status.COMPLETED, run.failure_reason
+    assert (run.chunks_done, run.chunks_total, run.pairs_done) == (5, 5, 320)
+    assert Match.objects.count() == 320
+    assert Match.objects.filter(rank_in_trial__isnull=True).count() == 0
+    assert run.pairs_per_second and run.started_at and run.finished_at
+
+
+def test_worker_killed_mid_run_still_ends_with_exactly_the_undisturbed_results(
+    dev_set: None, start_worker: Any
+) -> None:
+    first = start_worker(concurrency=1)
+    undisturbed = matching.wait_for_run(matching.request_run(as_of=AS_OF, patients_per_chunk=1), timeout=300)
+    assert undisturbed.status == MatchRun.Status.COMPLETED, undisturbed.failure_reason
+    expected = stored_results()
+
+    run = matching.request_run(as_of=AS_OF, patients_per_chunk=1)
+    wait_for(lambda: MatchRun.objects.get(pk=run.pk).chunks_done >= 2, timeout=120, what="two chunks done")
+    first.kill()
+    run.refresh_from_db()
+    assert run.status == MatchRun.Status.RUNNING and run.chunks_done < run.chunks_total
+    start_worker(concurrency=2)
+    # The killed worker's unacknowledged chunk would come back after Redis' visibility timeout; the waiter
+    # sends stalled chunks again after a few seconds instead.
+    run = matching.wait_for_run(run, timeout=300, stale_after=3)
+
+    assert run.status == MatchRun.Status.COMPLETED, run.failure_reason
+    assert run.chunks_done == run.chunks_total == 40
+    assert Match.objects.count() == 320
+    assert set(Match.objects.values_list("run", flat=True)) == {run.pk}
+    assert stored_results() == expected
+
+
+def test_same_idempotency_key_twice_creates_one_run_and_one_set_of_tasks(
+    dev_set: None, start_worker: Any
+) -> None:
+    start_worker()
+
+    first = matching.request_run(as_of=AS_OF, idempotency_key="nightly-2026-11-01")
+    second = matching.request_run(as_of=AS_OF, idempotency_key="nightly-2026-11-01")
+    matching.wait_for_run(first, timeout=180)
+
+    assert first.pk == second.pk
+    assert MatchRun.objects.filter(idempotency_key="nightly-2026-11-01").count() == 1
+    assert MatchChunk.objects.filter(run=first).count() == first.chunks_total
+    assert Match.objects.count() == 320
+
+
+def test_chunk_that_keeps_failing_ends_the_run_failed_with_the_reason_audited(
+    dev_set: None, start_worker: Any
+) -> None:
+    version = CriteriaVersion.objects.get(trial__trial_id="NCT01638676")
+    CriteriaVersion.objects.filter(pk=version.pk).update(parsed={"criteria": "not a list of criteria"})
+    start_worker()
+
+    run = matching.request_run(as_of=AS_OF, patients_per_chunk=8)
+    wait_for(lambda: finished(run), timeout=180, what="the run to end")
+
+    assert run.status == MatchRun.Status.FAILED
+    assert "criteria version 1 of NCT01638676" in run.failure_reason
+    assert "expected a list of criteria" in run.failure_reason
+    assert AuditEvent.objects.filter(action="matching.run_failed", object_id=str(run.pk)).count() == 1
+    time.sleep(1)
+    run.refresh_from_db()
+    assert run.status == MatchRun.Status.FAILED
