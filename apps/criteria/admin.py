@@ -1,4 +1,4 @@
-"""Review of parsed criteria: source text with each criterion highlighted, its structured form, corrections."""
+"""Review of parsed criteria: source text with criteria highlighted, structured form, corrections."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
@@ -13,6 +15,12 @@ from django.utils.safestring import SafeString
 
 from . import services
 from .models import CriteriaCorrection, CriteriaReview
+
+
+def _staff(request: HttpRequest) -> User:
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
 
 
 class CorrectionInline(admin.TabularInline):
@@ -61,9 +69,12 @@ class CriteriaReviewAdmin(admin.ModelAdmin):
     def highlighted_text(self, obj: CriteriaReview) -> SafeString:
         text = obj.text or ""
         spans = sorted(
-            {(c["span"][0], c["span"][1], c["id"]) for c in _flat((obj.parsed or {}).get("criteria", []))
-             if not c.get("children")}
-        )  # fmt: skip
+            {
+                (c["span"][0], c["span"][1], c["id"])
+                for c in _flat((obj.parsed or {}).get("criteria", []))
+                if not c.get("children")
+            }
+        )
         parts: list[tuple[str, ...]] = []
         pos = 0
         for start, end, cid in spans:
@@ -103,14 +114,18 @@ class CriteriaReviewAdmin(admin.ModelAdmin):
             if not data or data.get("DELETE"):
                 continue
             services.correct(
-                form.instance, user=request.user, criterion_id=data["criterion_id"], action=data["action"],
-                payload=data.get("payload") or {}, reason=data["reason"],
-            )  # fmt: skip
+                form.instance,
+                user=_staff(request),
+                criterion_id=data["criterion_id"],
+                action=data["action"],
+                payload=data.get("payload") or {},
+                reason=data["reason"],
+            )
 
     @admin.action(description="Approve the selected criteria versions")
     def approve_versions(self, request: HttpRequest, queryset: QuerySet[CriteriaReview]) -> None:
         for version in queryset:
-            services.approve(version, user=request.user)
+            services.approve(version, user=_staff(request))
         self.message_user(request, f"approved {queryset.count()} version(s)", messages.SUCCESS)
 
     @admin.action(description="Re-parse (corrections are re-applied)")

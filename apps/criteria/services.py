@@ -6,7 +6,7 @@ import copy
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,16 +26,24 @@ def _walk(criteria: list[dict[str, Any]]) -> Iterable[tuple[list[dict[str, Any]]
 
 
 def apply_corrections(parsed: dict[str, Any], corrections: Iterable[CriteriaCorrection]) -> dict[str, Any]:
-    """A copy of `parsed` with each correction applied in order; corrections naming a missing id are skipped."""
+    """A copy of `parsed` with the corrections applied in order; ones naming a missing id are skipped."""
     out = copy.deepcopy(parsed)
     criteria: list[dict[str, Any]] = out.setdefault("criteria", [])
     for corr in corrections:
         payload = dict(corr.payload or {})
         if corr.action == CriteriaCorrection.Action.ADD:
-            new = {"id": corr.criterion_id, "section": payload.get("section", "inclusion"), "text": payload.get("text", ""),
-                   "span": payload.get("span", [0, 0]), "kind": payload.get("kind", "other"),
-                   "computable": payload.get("computable", True), "negated": bool(payload.get("negated", False)),
-                   "entities": [], "rule": payload.get("rule", {}), "corrected": True}  # fmt: skip
+            new = {
+                "id": corr.criterion_id,
+                "section": payload.get("section", "inclusion"),
+                "text": payload.get("text", ""),
+                "span": payload.get("span", [0, 0]),
+                "kind": payload.get("kind", "other"),
+                "computable": payload.get("computable", True),
+                "negated": bool(payload.get("negated", False)),
+                "entities": [],
+                "rule": payload.get("rule", {}),
+                "corrected": True,
+            }
             criteria.append(new)
             continue
         for siblings, i, c in list(_walk(criteria)):
@@ -61,9 +69,14 @@ def parse_version(version: CriteriaVersion) -> CriteriaVersion:
 
 
 def correct(
-    version: CriteriaVersion, *, user: AbstractBaseUser, criterion_id: str, action: str, payload: dict[str, Any],
+    version: CriteriaVersion,
+    *,
+    user: User,
+    criterion_id: str,
+    action: str,
+    payload: dict[str, Any],
     reason: str,
-) -> CriteriaCorrection:  # fmt: skip
+) -> CriteriaCorrection:
     """Record a correction, re-apply all corrections to the stored parse and write one audit row."""
     if action not in CriteriaCorrection.Action.values:
         raise ValueError(f"unknown correction action {action!r}; expected add, edit or drop")
@@ -72,27 +85,42 @@ def correct(
     with transaction.atomic():
         before = _find(version.parsed or {}, criterion_id)
         corr = CriteriaCorrection.objects.create(
-            criteria_version=version, criterion_id=criterion_id, action=action, payload=payload, author=user,
+            criteria_version=version,
+            criterion_id=criterion_id,
+            action=action,
+            payload=payload,
+            author=user,
             reason=reason,
-        )  # fmt: skip
+        )
         parse_version(version)
         audit.record(
-            actor=user, action="criteria.correct", object_type="trials.CriteriaVersion", object_id=version.pk,
-            field=f"parsed:{criterion_id}", old=before, new={"action": action, **payload}, reason=reason,
-        )  # fmt: skip
+            actor=user,
+            action="criteria.correct",
+            object_type="trials.CriteriaVersion",
+            object_id=version.pk,
+            field=f"parsed:{criterion_id}",
+            old=before,
+            new={"action": action, **payload},
+            reason=reason,
+        )
     return corr
 
 
-def approve(version: CriteriaVersion, *, user: AbstractBaseUser) -> CriteriaVersion:
+def approve(version: CriteriaVersion, *, user: User) -> CriteriaVersion:
     with transaction.atomic():
         old = version.approved_at.isoformat() if version.approved_at else None
-        version.approved_by = user  # type: ignore[assignment]
+        version.approved_by = user
         version.approved_at = timezone.now()
         version.save(update_fields=["approved_by", "approved_at"])
         audit.record(
-            actor=user, action="criteria.approve", object_type="trials.CriteriaVersion", object_id=version.pk,
-            field="approved_at", old=old, new=version.approved_at.isoformat(),
-        )  # fmt: skip
+            actor=user,
+            action="criteria.approve",
+            object_type="trials.CriteriaVersion",
+            object_id=version.pk,
+            field="approved_at",
+            old=old,
+            new=version.approved_at.isoformat(),
+        )
     return version
 
 

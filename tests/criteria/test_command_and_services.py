@@ -55,7 +55,7 @@ def test_command_names_file_and_line_of_bad_jsonl(tmp_path):
 
 
 def test_command_names_an_unreadable_file(tmp_path):
-    with pytest.raises(CommandError, match="missing.txt"):
+    with pytest.raises(CommandError, match=r"missing\.txt"):
         call_command("parse_criteria", str(tmp_path / "missing.txt"), stdout=io.StringIO())
 
 

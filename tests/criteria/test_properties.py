@@ -5,7 +5,9 @@ from pathlib import Path
 
 import jsonschema
 from django.conf import settings
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from apps.criteria.parser import parse
 

@@ -45,11 +45,20 @@ def _criterion(text: str, view: str, node: structure.Node, cid: str) -> dict[str
     facets = out.pop("facets", None)
     if facets:
         out["children"] = [
-            {"id": f"{cid}{chr(97 + i) if i < 26 else i}", "section": node.section, "text": out["text"],
-             "span": list(out["span"]), "kind": kind, "computable": True, "negated": out["negated"],
-             "confidence": out["confidence"], "rule": rule, "entities": []}
+            {
+                "id": f"{cid}{chr(97 + i) if i < 26 else i}",
+                "section": node.section,
+                "text": out["text"],
+                "span": list(out["span"]),
+                "kind": kind,
+                "computable": True,
+                "negated": out["negated"],
+                "confidence": out["confidence"],
+                "rule": rule,
+                "entities": [],
+            }
             for i, (kind, rule) in enumerate(facets)
-        ]  # fmt: skip
+        ]
     if node.children:
         children = [_criterion(text, view, child, f"{cid}.{i}") for i, child in enumerate(node.children, 1)]
         own = dict(out)

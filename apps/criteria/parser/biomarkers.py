@@ -106,7 +106,8 @@ _EXPRESSED = re.compile(
     r"[^.;]{0,40}?(?:expression|express|positive|negative|\btps\b|\bcps\b|score|%|≥|>|high|low|status|\d)"
 )
 _TARGETED_AFTER = re.compile(
-    r"\s*(?:p\.)?[a-z0-9/ ()-]{0,25}?(?:inhibitors?|tkis?\b|-?targeted|-?directed|antibod|degraders?|blockers?|agents?)"
+    r"\s*(?:p\.)?[a-z0-9/ ()-]{0,25}?"
+    r"(?:inhibitors?|tkis?\b|-?targeted|-?directed|antibod|degraders?|blockers?|agents?)"
 )
 _TARGETED_BEFORE = re.compile(r"(?:targets?|targeting|anti-?|against)\s*$")
 
@@ -127,8 +128,17 @@ def _result_word(m: re.Match[str] | None) -> str | None:
 
 
 def _expr(marker: str, result: str | None, scoring: str | None = None) -> dict[str, Any]:
-    return {"marker": marker, "scoring": scoring, "assay": None, "result": result,
-            "min": None, "max": None, "min_inclusive": True, "max_inclusive": True, "unit": None}  # fmt: skip
+    return {
+        "marker": marker,
+        "scoring": scoring,
+        "assay": None,
+        "result": result,
+        "min": None,
+        "max": None,
+        "min_inclusive": True,
+        "max_inclusive": True,
+        "unit": None,
+    }
 
 
 def _pd_l1(view: str, ent: Entity, ents: list[Entity]) -> dict[str, Any]:
@@ -191,8 +201,14 @@ def _alteration(view: str, gene: Entity, genes: list[Entity], ents: list[Entity]
         cls = {19: "exon19_deletion", 20: "exon20_insertion", 14: "exon14_skipping"}.get(exon, cls)
     partner = None
     if cls in ("fusion", "rearrangement"):
-        m = re.search(r"([a-z0-9]+)[-:/]" + re.escape(view[gene.start : gene.end]) + r"|" +
-                      re.escape(view[gene.start : gene.end]) + r"[-:/]([a-z0-9]{3,})", view[gene.start - 12 : gene.end + 12])  # fmt: skip
+        m = re.search(
+            r"([a-z0-9]+)[-:/]"
+            + re.escape(view[gene.start : gene.end])
+            + r"|"
+            + re.escape(view[gene.start : gene.end])
+            + r"[-:/]([a-z0-9]{3,})",
+            view[gene.start - 12 : gene.end + 12],
+        )
         partner = (m.group(1) or m.group(2)).upper() if m else None
     origin = "germline" if "germline" in ctx else "somatic" if "somatic" in ctx else None
     return {

@@ -1,4 +1,4 @@
-"""Criterion kind, negation, rule and entities for one criterion's text (rule forms: apps/criteria/RULES.md)."""
+"""Criterion kind, negation, rule and entities for one criterion (rule forms: apps/criteria/RULES.md)."""
 
 from __future__ import annotations
 
@@ -92,10 +92,11 @@ def _decide(
     if tx is not None:
         return tx[0], tx[1], 0.7
     cond = [
-        e for e in ents
+        e
+        for e in ents
         if (e.type == "condition" or (e.type == "cancer" and not (e.code or "").startswith("ONCOTREE")))
         and e.key != "generic"
-    ]  # fmt: skip
+    ]
     if cond:
         return "condition", therapy.condition_rule(view, start, end, cond), 0.7
     cancers = [e for e in ents if e.type == "cancer" and e.code]

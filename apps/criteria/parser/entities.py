@@ -12,9 +12,21 @@ from .dictionary import FIXTURES, build
 
 NUM = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+|@number)"
 WORD_NUM = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "twelve": 12, "fourteen": 14, "twenty": 20, "thirty": 30,
-}  # fmt: skip
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+    "fourteen": 14,
+    "twenty": 20,
+    "thirty": 30,
+}
 _WORD_NUM = r"(?:" + "|".join(WORD_NUM) + r")"
 _ANY_NUM = rf"(?:{NUM}|{_WORD_NUM})"
 _RELATIVE = (
@@ -33,8 +45,15 @@ _UNIT = (
 _TIME_UNIT = (
     r"(?:days?|weeks?|wks?|months?|years?|yrs?|hours?|hrs?|minutes?|half[- ]lives|half[- ]life|cycles?)"
 )
-_LT = r"(?:<=|=<|≤|<|less\s+than\s+or\s+equal\s+to|less\s+than|lower\s+than|below|under|up\s+to|not\s+(?:to\s+)?exceed(?:ing)?|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)\s+than|maximum(?:\s+of)?|at\s+most|≦)"
-_GT = r"(?:>=|=>|≥|>|greater\s+than\s+or\s+equal\s+to|more\s+than|greater\s+than|higher\s+than|above|over|exceeding|at\s+least|minimum(?:\s+of)?|no\s+(?:less|lower|fewer)\s+than|not\s+(?:less|lower|fewer)\s+than|≧)"
+_LT = (
+    r"(?:<=|=<|≤|<|less\s+than\s+or\s+equal\s+to|less\s+than|lower\s+than|below|under|up\s+to"
+    r"|not\s+(?:to\s+)?exceed(?:ing)?|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)\s+than"
+    r"|maximum(?:\s+of)?|at\s+most|≦)"
+)
+_GT = (
+    r"(?:>=|=>|≥|>|greater\s+than\s+or\s+equal\s+to|more\s+than|greater\s+than|higher\s+than|above|over"
+    r"|exceeding|at\s+least|minimum(?:\s+of)?|no\s+(?:less|lower|fewer)\s+than|not\s+(?:less|lower|fewer)\s+than|≧)"
+)
 _TRAIL = r"(?:\s+or\s+(?:more|greater|higher|above|older)|\s+or\s+(?:less|lower|below|fewer|younger))?"
 VALUE = re.compile(
     rf"(?:(?P<cmp>{_LT}|{_GT}|=)\s*(?:to\s+)?)?"
@@ -67,8 +86,13 @@ class Entity:
     extra: dict[str, object] = field(default_factory=dict)
 
     def as_dict(self, text: str) -> dict[str, object]:
-        return {"type": self.type, "start": self.start, "end": self.end, "text": text[self.start : self.end],
-                "code": self.code}  # fmt: skip
+        return {
+            "type": self.type,
+            "start": self.start,
+            "end": self.end,
+            "text": text[self.start : self.end],
+            "code": self.code,
+        }
 
 
 @cache
@@ -177,9 +201,9 @@ def _values(view: str, start: int, end: int, out: list[Entity]) -> None:
         num = m.group("num")
         if num in WORD_NUM and not (m.group("unit") or m.group("cmp")):
             continue
-        if m.start() > 0 and (view[m.start() - 1].isalnum() or view[m.start() - 1] in "-."):
-            if not m.group("cmp"):
-                continue
+        glued = m.start() > 0 and (view[m.start() - 1].isalnum() or view[m.start() - 1] in "-.")
+        if glued and not m.group("cmp"):
+            continue
         s = m.start()
         lead = _TEMPORAL_LEAD.search(view, max(start, s - 30), s)
         if lead and m.group("unit") and re.match(rf"\s*{_TIME_UNIT}", m.group("unit")):

@@ -22,11 +22,14 @@ _SETTING = re.compile(
     r"\b(metastatic|advanced|adjuvant|neoadjuvant|neo-adjuvant|perioperative|maintenance)\b"
 )
 _QUALIFIER = [
-    ("treated_stable", r"(?:treated\s+and\s+stable|stable\s+(?:for|after|following)|previously\s+treated|clinically\s+stable|radiologically\s+stable|asymptomatic\s+and\s+stable)"),
+    (
+        "treated_stable",
+        r"(?:treated\s+and\s+stable|stable\s+(?:for|after|following)|previously\s+treated|clinically\s+stable|radiologically\s+stable|asymptomatic\s+and\s+stable)",
+    ),
     ("untreated", r"\buntreated\b"),
     ("symptomatic", r"\bsymptomatic\b"),
     ("active", r"\b(?:active|uncontrolled|current|ongoing|progressing|unstable)\b"),
-]  # fmt: skip
+]
 _WITHIN = re.compile(
     r"(?:within|in\s+the\s+(?:last|past|previous|preceding)|during\s+the\s+(?:last|past|previous)|past|last|previous)\s+"
     r"(?:the\s+)?(\d+|one|two|three|four|five|six|ten|twelve)\s*(years?|months?|weeks?|days?)"
@@ -86,9 +89,12 @@ def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict
             re.search(r"anti-?cancer|anti-?neoplastic|systemic\s+(?:therapy|treatment)|investigational", vt)
         )
         return "washout", {
-            "drugs": drugs, "classes": classes, "any_anticancer": any_anti, "days": window,
+            "drugs": drugs,
+            "classes": classes,
+            "any_anticancer": any_anti,
+            "days": window,
             "half_lives": int(number(half.group(1)) or 0) if half else None,
-        }  # fmt: skip
+        }
     min_lines = max_lines = None
     m = _LINES_MIN.search(vt)
     if m:
@@ -106,10 +112,13 @@ def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict
     setting = _SETTING.search(vt)
     within = _washout_days(ents, vt)
     return "prior_therapy", {
-        "drugs": drugs, "classes": classes, "min_lines": min_lines, "max_lines": max_lines,
+        "drugs": drugs,
+        "classes": classes,
+        "min_lines": min_lines,
+        "max_lines": max_lines,
         "setting": setting.group(1).replace("-", "").replace("advanced", "metastatic") if setting else None,
         "within_days": within,
-    }  # fmt: skip
+    }
 
 
 def _washout_days(ents: list[Entity], vt: str) -> float | None:

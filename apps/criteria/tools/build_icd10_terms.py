@@ -13,8 +13,10 @@ import simple_icd_10_cm as cm
 
 from apps.criteria.parser.lexicon import DATA_DIR
 
-_DROP = re.compile(r"\b(?:other|unspecified|specified|without|with|due|encounter|personal|family|history|status|"
-                   r"injury|poisoning|sequela|initial|subsequent|fracture|burn|contact|exposure)\b")  # fmt: skip
+_DROP = re.compile(
+    r"\b(?:other|unspecified|specified|without|with|due|encounter|personal|family|history|status|"
+    r"injury|poisoning|sequela|initial|subsequent|fracture|burn|contact|exposure)\b"
+)
 
 
 def terms() -> dict[str, str]:

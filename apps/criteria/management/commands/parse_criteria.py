@@ -1,4 +1,4 @@
-"""python manage.py parse_criteria [FILE|-] [--jsonl]: eligibility text to criteria JSON (contract section 1)."""
+"""manage.py parse_criteria [FILE|-] [--jsonl]: eligibility text to criteria JSON (contract section 1)."""
 
 from __future__ import annotations
 
