@@ -172,7 +172,9 @@ def _icd_base(code: str) -> tuple[str | None, str | None]:
     table = _icd_table()
     codes = _neoplasms()
     current: str | None = code
-    while current:
+    seen: set[str] = set()
+    while current and current not in seen:
+        seen.add(current)
         if current in table:
             return table[current], current
         # table rows may be prefixes that are not themselves ICD items (the C7A block)
@@ -192,7 +194,7 @@ def _refine(base: str, icd_code: str | None, texts: list[str]) -> str:
     for site, pattern, code in _refinements():
         is_icd_site = icd_code is not None and re.match(r"^[A-Z]\d", site) is not None
         applies = icd_code.startswith(site) if is_icd_site and icd_code else site == base
-        if applies and pattern.search(words) and oncotree.is_a(code, base):
+        if applies and pattern.search(words) and (is_icd_site or oncotree.is_a(code, base)):
             return code
     for t in texts:
         if t:

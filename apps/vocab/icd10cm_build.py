@@ -22,13 +22,15 @@ def build() -> int:
         import simple_icd_10_cm as icd
 
     chapter = "2"  # Neoplasms (C00-D49)
-    codes = [c for c in icd.get_descendants(chapter) if not icd.is_chapter_or_block(c)]
+    # Blocks are ranges ("C30-C39"); a few categories are also blocks of one ("C50"), and are kept as codes.
+    codes = {c for c in icd.get_descendants(chapter) if "-" not in c}
     with OUTPUT.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
         writer.writerow(["code", "parent", "description"])
         for code in sorted(codes):
             parent = icd.get_parent(code)
-            writer.writerow([code, "" if icd.is_chapter_or_block(parent) else parent, icd.get_description(code)])
+            parent = "" if not parent or parent == code or "-" in parent or icd.is_chapter(parent) else parent
+            writer.writerow([code, parent, icd.get_description(code)])
     return len(codes)
 
 
