@@ -26,13 +26,19 @@ EXTERNAL = np.array([0, 2, 1, 3], dtype=np.int8)  # F,U,T,NA -> not_met=0, met=1
 @dataclass
 class _Level:
     nodes: npt.NDArray[np.int64]
-    children: npt.NDArray[np.int64]
-    starts: npt.NDArray[np.int64]
+    children: npt.NDArray[np.int64]  # (nodes, widest) child rows, padded with the NA row
     is_and: bool
     negate: npt.NDArray[np.bool_]
     molecular: npt.NDArray[np.bool_]  # per node: compute its fit
-    fit_children: npt.NDArray[np.int64]  # molecular children, grouped per molecular node
-    fit_starts: npt.NDArray[np.int64]
+    fit_children: npt.NDArray[np.int64]  # (molecular nodes, widest) padded with a neutral fit row
+
+
+def _padded(groups: list[list[int]], pad: int) -> npt.NDArray[np.int64]:
+    width = max((len(g) for g in groups), default=0)
+    out = np.full((len(groups), max(width, 1)), pad, dtype=np.int64)
+    for i, g in enumerate(groups):
+        out[i, : len(g)] = g
+    return out
 
 
 @dataclass
@@ -54,8 +60,9 @@ class Program:
     top_starts: npt.NDArray[np.int64]
     top_position: npt.NDArray[np.int16]
     top_weight: npt.NDArray[np.float64]  # phenotypic weight, 0 for criteria about molecular data
-    fit_tops: npt.NDArray[np.int64]  # molecular inclusion criteria, in trial order
-    fit_trial: npt.NDArray[np.int64]
+    top_matrix: npt.NDArray[np.int64]  # (trials, widest) positions in `tops`, padded with an NA position
+    fit_matrix: npt.NDArray[np.int64]  # (trials, widest) molecular inclusion nodes, padded with the 0 fit row
+    fit_count: npt.NDArray[np.float64]
 
 
 def compile_trials(trials: Sequence[list[dict[str, Any]] | Criteria]) -> Program:
@@ -111,6 +118,8 @@ def compile_trials(trials: Sequence[list[dict[str, Any]] | Criteria]) -> Program
             leaf_negate.append(node.negated)
             if node.molecular:
                 levels_of[i] = node.level
+    if any(w != int(w) for w in weights):
+        raise ValueError("phenotypic weights must be whole numbers (the engine sums them as integers)")
     levels = []
     for h in range(1, max(height, default=0) + 1):
         for is_and in (True, False):
@@ -125,15 +134,15 @@ def compile_trials(trials: Sequence[list[dict[str, Any]] | Criteria]) -> Program
             levels.append(
                 _Level(
                     nodes=np.array(at, dtype=np.int64),
-                    children=np.array([k for ks in kids for k in ks], dtype=np.int64),
-                    starts=np.cumsum([0] + [len(ks) for ks in kids[:-1]]).astype(np.int64),
+                    children=_padded(kids, len(nodes)),
                     is_and=is_and,
                     negate=np.array([nodes[i].negated for i in at], dtype=bool),
                     molecular=np.array([nodes[i].molecular for i in at], dtype=bool),
-                    fit_children=np.array([k for ks in mol_kids for k in ks], dtype=np.int64),
-                    fit_starts=np.cumsum([0] + [len(ks) for ks in mol_kids[:-1]]).astype(np.int64),
+                    fit_children=_padded(mol_kids, len(nodes) + (1 if is_and else 0)),
                 )
             )
+    trial_tops = [list(range(b, e)) for b, e in zip(starts, [*starts[1:], len(tops)], strict=True)]
+    fits_of = [[fit_tops[k] for k in range(len(fit_tops)) if fit_trial[k] == t] for t in range(len(trials))]
     return Program(
         n_trials=len(trials),
         rules=rules,
@@ -150,8 +159,9 @@ def compile_trials(trials: Sequence[list[dict[str, Any]] | Criteria]) -> Program
         top_starts=np.array(starts, dtype=np.int64),
         top_position=np.array(position, dtype=np.int16),
         top_weight=np.array(weights, dtype=np.float64),
-        fit_tops=np.array(fit_tops, dtype=np.int64),
-        fit_trial=np.array(fit_trial, dtype=np.int64),
+        top_matrix=_padded(trial_tops, len(tops)),
+        fit_matrix=_padded(fits_of, len(nodes)),
+        fit_count=np.array([len(f) for f in fits_of], dtype=np.float64),
     )
 
 
@@ -192,50 +202,56 @@ def run(
 
 def _block(p: Program, leaves: npt.NDArray[np.int8], patients: slice, keep: bool) -> Results:
     m = leaves.shape[1]
-    v = np.empty((p.n_nodes, m), dtype=np.int8)
+    v = np.empty((p.n_nodes + 1, m), dtype=np.int8)  # the last row is NA, for padding
+    v[p.n_nodes] = NA
     v[p.leaf_nodes] = leaves[p.leaf_rule]
     neg = p.leaf_nodes[p.leaf_negate]
     v[neg] = NOT[v[neg]]
     v[p.fixed_nodes] = p.fixed_values[:, None]
-    fit = np.zeros((p.n_nodes, m), dtype=np.float64) if len(p.fit_tops) else None
+    has_fit = bool(p.fit_count.any())
+    fit = np.zeros((p.n_nodes + 2, m), dtype=np.float64) if has_fit else None  # rows: ..., 0.0, 2.0
     if fit is not None:
+        fit[p.n_nodes + 1] = 2.0
         mol = np.flatnonzero(~np.isnan(p.levels_of))
         fit[mol] = (v[mol] == T) * p.levels_of[mol][:, None]
     for level in p.levels:
         g = v[level.children]
         if level.is_and:
-            r = np.minimum.reduceat(g, level.starts, axis=0)
+            r = g.min(axis=1)
         else:
-            r = np.maximum.reduceat(OR_IN[g], level.starts, axis=0)
+            r = OR_IN[g].max(axis=1)
             r[r < 0] = NA
         r[level.negate] = NOT[r[level.negate]]
         v[level.nodes] = r
         if fit is not None and level.molecular.any():
-            reduce = np.minimum if level.is_and else np.maximum
-            combined = reduce.reduceat(fit[level.fit_children], level.fit_starts, axis=0)
+            gathered = fit[level.fit_children]
+            combined = gathered.min(axis=1) if level.is_and else gathered.max(axis=1)
             at = level.nodes[level.molecular]
             fit[at] = combined * (v[at] == T)
     top = v[p.tops]
     top[p.top_exclusion] = NOT[top[p.top_exclusion]]
-    status = np.minimum(np.minimum.reduceat(top, p.top_starts, axis=0), T)
-    n_unknown = np.add.reduceat((top == U).astype(np.int16), p.top_starts, axis=0)
-    n_na = np.add.reduceat((top == NA).astype(np.int16), p.top_starts, axis=0)
-    counts = np.diff(np.append(p.top_starts, len(p.tops)))[:, None]
-    failed = np.where(top == F, p.top_position[:, None], NO_FAIL)
-    first_failed = np.minimum.reduceat(failed, p.top_starts, axis=0)
-    first_failed[first_failed == NO_FAIL] = -1
-    w = p.top_weight[:, None]
-    met = np.add.reduceat(w * (top == T), p.top_starts, axis=0)
-    known = np.add.reduceat(w * ((top == T) | (top == F)), p.top_starts, axis=0)
+    padded = np.concatenate([top, np.full((1, m), NA, dtype=np.int8)])[p.top_matrix]  # (trials, widest, m)
+    status = np.minimum(padded.min(axis=1), T).astype(np.int8)
+    n_unknown = (padded == U).sum(axis=1, dtype=np.int16)
+    n_applicable = (padded != NA).sum(axis=1, dtype=np.int16)
+    width = padded.shape[1]
+    position = np.arange(width, dtype=np.int8)[None, :, None]
+    first = np.where(padded == F, position, np.int8(width)).min(axis=1)
+    first_failed = np.where(first < width, first, -1).astype(np.int16)
+    weights = np.append(p.top_weight, 0.0)[p.top_matrix].astype(np.int8)[:, :, None]  # whole numbers
+    is_t = (padded == T).view(np.int8)
+    met = (is_t * weights).sum(axis=1, dtype=np.int16).astype(np.float64)
+    known = ((is_t | (padded == F).view(np.int8)) * weights).sum(axis=1, dtype=np.int16).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         pfit = np.where(known > 0, met / known, 0.0)
     mfit = np.full((p.n_trials, m), np.nan)
     if fit is not None:
-        trials, begin = np.unique(p.fit_trial, return_index=True)
-        sums = np.add.reduceat(fit[p.fit_tops], begin, axis=0)
-        sizes = np.diff(np.append(begin, len(p.fit_tops)))[:, None]
-        mfit[trials] = sums / sizes
-    status = status.astype(np.int8)
-    score = scoring.score_array(status, mfit, pfit, n_unknown, (counts - n_na).astype(np.int16))
-    return Results(patients, status, score, mfit, pfit, first_failed.astype(np.int16), n_unknown,
-                   EXTERNAL[top] if keep else None)  # fmt: skip
+        sums = np.zeros((p.n_trials, m))
+        for k in range(p.fit_matrix.shape[1]):
+            sums += fit[p.fit_matrix[:, k]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mfit = np.where(p.fit_count[:, None] > 0, sums / p.fit_count[:, None], np.nan)
+    score = scoring.score_array(status, mfit, pfit, n_unknown, n_applicable)
+    return Results(
+        patients, status, score, mfit, pfit, first_failed, n_unknown, EXTERNAL[top] if keep else None
+    )

@@ -12,13 +12,20 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from apps.matching.eligibility.clinical import ENDED
-from apps.matching.records import PatientRecord
+from apps.matching.records import (
+    BiomarkerFact,
+    DiagnosisFact,
+    FindingFact,
+    PatientRecord,
+    PerformanceFact,
+)
 
 I8 = npt.NDArray[np.int8]
 I32 = npt.NDArray[np.int32]
@@ -73,6 +80,12 @@ class Table:
 
 def _strip(fact: Any, *also: str) -> Any:
     return dataclasses.replace(fact, source="", date=None, **{name: None for name in also})
+
+
+def _fields(cls: type, *leave_out: str) -> Callable[[Any], Any]:
+    """A fast signature key: the tuple of a fact's fields other than source, date and `leave_out`."""
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in ("source", "date", *leave_out)]
+    return attrgetter(*names)
 
 
 def _table(
@@ -155,7 +168,7 @@ class FeatureStore:
             age_years=age_y,
             age_months=age_m,
             sex=sex,
-            diagnoses=_table([seen(r.diagnoses) for r in records], lambda f: _strip(f), lambda f: _strip(f)),
+            diagnoses=_table([seen(r.diagnoses) for r in records], _fields(DiagnosisFact), _strip),
             labs=_table(
                 [seen(r.labs) for r in records],
                 lambda f: (f.loinc, f.unit),
@@ -171,7 +184,7 @@ class FeatureStore:
             ),
             findings=_table(
                 [seen(r.findings) for r in records],
-                lambda f: _strip(f, "vaf"),
+                _fields(FindingFact, "vaf", "dna_change"),
                 lambda f: _strip(f, "vaf"),
             ),
             biomarkers=_table(
@@ -187,5 +200,5 @@ class FeatureStore:
                     "line": (lambda f: f.line if f.line is not None else -1, np.int32),
                 },
             ),
-            pregnancy=_table([seen(r.pregnancy) for r in records], lambda f: f.status, lambda f: _strip(f)),
+            pregnancy=_table([seen(r.pregnancy) for r in records], attrgetter("status"), _strip),
         )
