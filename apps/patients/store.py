@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
+from functools import cache
 from typing import Any
 
 from django.db import models
@@ -40,6 +41,11 @@ FACT_MODELS: dict[type, type[models.Model]] = {
 # Kept when a later version of the same resource leaves them blank: the stage may come from an mCODE
 # stage Observation rather than from Condition.stage.
 _STICKY = {Diagnosis: {"stage", "stage_text"}}
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(field.name for field in dataclasses.fields(kind))
 
 
 def _label(model: type[models.Model]) -> str:
@@ -149,7 +155,7 @@ class FactWriter:
             self._stages.append((patient_key, fact))
             return
         model = FACT_MODELS[type(fact)]
-        values = {k: v for k, v in dataclasses.asdict(fact).items() if k != "subject"}
+        values = {n: getattr(fact, n) for n in _field_names(type(fact)) if n != "subject"}
         values["source_file"] = source_file[:500]
         if isinstance(fact, f.DiagnosisFact):
             values["is_primary"] = self._is_primary(patient_key, fact)
