@@ -46,6 +46,7 @@ def _key(surface: str) -> tuple[str, ...]:
 class PhraseDictionary:
     def __init__(self) -> None:
         self.table: dict[tuple[str, ...], Entry] = {}
+        self.prefixes: set[tuple[str, ...]] = set()
         self.max_len = 1
 
     def add(self, surface: str, entry: Entry, *, only_if_absent: bool = False) -> None:
@@ -56,18 +57,23 @@ class PhraseDictionary:
         if old is not None and (only_if_absent or _PRIORITY.index(old.type) <= _PRIORITY.index(entry.type)):
             return
         self.table[key] = entry
+        self.prefixes.update(key[:n] for n in range(1, len(key)))
         self.max_len = max(self.max_len, len(key))
 
     def find(self, view: str, start: int = 0, end: int | None = None) -> list[Hit]:
         toks = tokens(view, start, end)
         hits: list[Hit] = []
         i = 0
+        words = [t[0] for t in toks]
         while i < len(toks):
             found = None
-            for n in range(min(self.max_len, len(toks) - i), 0, -1):
-                entry = self.table.get(tuple(t[0] for t in toks[i : i + n]))
+            # Extend while the words so far begin some entry; keep the longest complete entry seen.
+            for n in range(1, min(self.max_len, len(toks) - i) + 1):
+                key = tuple(words[i : i + n])
+                entry = self.table.get(key)
                 if entry is not None:
                     found = (n, entry)
+                if key not in self.prefixes:
                     break
             if found is None or not _WORD_ONLY.match(toks[i][0]):
                 i += 1
