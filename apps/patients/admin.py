@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.conf import settings
@@ -19,7 +19,7 @@ from . import models
 from . import services as patients
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(admin.ModelAdmin):
     """Facts come from FHIR files only: no add, change or delete through the admin."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -103,13 +103,11 @@ class PatientIdentityAdmin(ReadOnlyAdmin):
 
 
 class FactAdmin(ReadOnlyAdmin):
-    list_filter: list[str] = []
     search_fields = ["patient__key", "source_id"]
+    list_columns: ClassVar[list[str]] = []
 
     def get_list_display(self, request: HttpRequest) -> list[str]:  # type: ignore[override]
         return ["patient", *self.list_columns, "source_id"]
-
-    list_columns: list[str] = []
 
 
 @admin.register(models.Diagnosis)

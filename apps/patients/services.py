@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import DatabaseError, transaction
 from tqdm import tqdm
 
@@ -35,7 +34,7 @@ MAX_PROBLEMS = 100
 # Resource types whose content becomes facts or follow-up dates: their references must resolve. Other
 # types are validated and counted, and their references are not followed.
 READ_TYPES = CLINICAL_TYPES | {"Patient", "Encounter"}
-Actor = AbstractBaseUser | AnonymousUser | None
+Actor = Any  # a user (or None for the command line), as apps.audit.services.record takes it
 
 
 @dataclass

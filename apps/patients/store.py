@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter
-from functools import cache
 from typing import Any
 
 from django.db import models
@@ -40,12 +39,16 @@ FACT_MODELS: dict[type, type[models.Model]] = {
 }
 # Kept when a later version of the same resource leaves them blank: the stage may come from an mCODE
 # stage Observation rather than from Condition.stage.
-_STICKY = {Diagnosis: {"stage", "stage_text"}}
+_STICKY: dict[type[models.Model], set[str]] = {Diagnosis: {"stage", "stage_text"}}
 
 
-@cache
-def _field_names(kind: type) -> tuple[str, ...]:
-    return tuple(field.name for field in dataclasses.fields(kind))
+_FIELD_NAMES: dict[str, tuple[str, ...]] = {}
+
+
+def _field_names(name: str, fact: Any) -> tuple[str, ...]:
+    if name not in _FIELD_NAMES:
+        _FIELD_NAMES[name] = tuple(field.name for field in dataclasses.fields(fact))
+    return _FIELD_NAMES[name]
 
 
 def _label(model: type[models.Model]) -> str:
@@ -96,7 +99,7 @@ class FactWriter:
         }
         new, changed = [], []
         for key, (fact, source_file) in self._patients.items():
-            values = {
+            values: dict[str, Any] = {
                 "sex": fact.sex,
                 "birth_year": fact.birth_date.year if fact.birth_date else None,
                 "source_file": source_file[:500],
@@ -155,7 +158,7 @@ class FactWriter:
             self._stages.append((patient_key, fact))
             return
         model = FACT_MODELS[type(fact)]
-        values = {n: getattr(fact, n) for n in _field_names(type(fact)) if n != "subject"}
+        values = {n: getattr(fact, n) for n in _field_names(fact.__class__.__name__, fact) if n != "subject"}
         values["source_file"] = source_file[:500]
         if isinstance(fact, f.DiagnosisFact):
             values["is_primary"] = self._is_primary(patient_key, fact)
@@ -196,23 +199,26 @@ class FactWriter:
         pids = {k[0] for k in keyed}
         sids = {k[1] for k in keyed}
         existing: dict[tuple[Any, ...], models.Model] = {}
-        for row in model._default_manager.filter(patient_id__in=pids, source_id__in=sids):  # type: ignore[misc]
-            key = (row.patient_id, row.source_id)  # type: ignore[attr-defined]
+        for found in model._default_manager.filter(patient_id__in=pids, source_id__in=sids):
+            row = found
+            key: tuple[Any, ...] = (getattr(row, "patient_id"), getattr(row, "source_id"))  # noqa: B009
             if model is MolecularFinding:
-                key = (*key, row.gene)  # type: ignore[attr-defined]
+                key = (*key, getattr(row, "gene"))  # noqa: B009
             existing[key] = row
         if model is MolecularFinding:
             stale = [row.pk for key, row in existing.items() if key not in keyed]
             if stale:
                 MolecularFinding.objects.filter(pk__in=stale).delete()
                 self.counts[f"{_label(model)}.deleted"] += len(stale)
-        new, changed, fields = [], [], set()
+        new: list[models.Model] = []
+        changed: list[models.Model] = []
+        fields: set[str] = set()
         sticky = _STICKY.get(model, set())
         for key, values in keyed.items():
-            row = existing.get(key)
-            if row is None:
+            if key not in existing:
                 new.append(model(patient_id=key[0], **values))
                 continue
+            row = existing[key]
             values = {k: v for k, v in values.items() if not (k in sticky and v == "" and getattr(row, k))}
             if self._assign(row, values, fields):
                 changed.append(row)

@@ -107,13 +107,13 @@ def read_condition(resource: dict[str, Any], source_id: str, subject: str) -> Re
     text = text_of(concept)
     coded = [(s, c) for s, c in all_codes(concept) if s in _DIAGNOSIS_SYSTEMS]
     notes: list[Note] = []
-    best_tree, best_depth, category = "", -1, ""
+    best_tree, best_depth, categories = "", -1, set()
     for system, code in coded:
         name = SYSTEM_NAMES[system]
         tree = terms.oncotree(name, code, text or None) or ""
         if tree and terms.oncotree_depth(tree) > best_depth:
             best_tree, best_depth = tree, terms.oncotree_depth(tree)
-        category = category or (terms.diagnosis_category(name, code) or "")
+        categories.add(terms.diagnosis_category(name, code) or "")
     if coded:
         system, code = coded[0]
         code_system = SYSTEM_NAMES[system]
@@ -121,6 +121,8 @@ def read_condition(resource: dict[str, Any], source_id: str, subject: str) -> Re
         system, code, code_system = "", "", "TEXT"
     if not best_tree and text and not coded:
         best_tree = terms.oncotree("TEXT", "", text) or ""
+    # A cancer coded in any system makes the condition a cancer (one coding may be less specific).
+    category = next((c for c in ("cancer", "metastasis", "comorbidity") if c in categories), "")
     if not category:
         category = "cancer" if best_tree else "comorbidity"
     if category == "cancer" and not best_tree:
