@@ -84,6 +84,16 @@ class ImportReport:
         }
 
 
+def import_paths(
+    paths: Iterable[str | os.PathLike[str]], *, actor: User | AnonymousUser | None = None
+) -> ImportReport:
+    """`import_path` for each of several files or folders, one report."""
+    report = ImportReport()
+    for path in paths:
+        report.extend(import_path(path, actor=actor))
+    return report
+
+
 def import_path(path: str | os.PathLike[str], *, actor: User | AnonymousUser | None = None) -> ImportReport:
     """Import a file, or every trial file under a folder (recursively, in name order).
 

@@ -24,9 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = trials.ImportReport()
-        for path in options["paths"]:
-            report.extend(trials.import_path(path))
+        report = trials.import_paths(options["paths"])
         for rejected in report.rejected:
             for error in rejected.errors:
                 self.stderr.write(f"rejected {_where(error)}: {error['message']}")
