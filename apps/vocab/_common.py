@@ -23,9 +23,14 @@ class VocabDataError(ValueError):
 
 def norm(text: str) -> str:
     """Case-fold, unify dashes/quotes, collapse whitespace and trim surrounding punctuation."""
-    text = unicodedata.normalize("NFKC", text).translate(_DASHES).translate(_QUOTES)
-    text = _SPACES.sub(" ", text.casefold()).strip()
-    return text.strip(" .,;:")
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_DASHES).translate(_QUOTES)
+        text = text.casefold()
+    else:
+        text = text.lower()
+    if "  " in text or "\t" in text or "\n" in text:
+        text = _SPACES.sub(" ", text)
+    return text.strip(" .,;:\t\n")
 
 
 def variants(text: str) -> list[str]:

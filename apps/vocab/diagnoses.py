@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from apps.vocab import oncotree
 from apps.vocab._common import DATA_DIR, FIXTURES_DIR, VocabDataError, norm, read_csv
@@ -72,7 +73,7 @@ def system_name(system: str | None) -> str | None:
 
 
 @cache
-def _icd_module():  # type: ignore[no-untyped-def]
+def _icd_module() -> Any:
     import warnings
 
     with warnings.catch_warnings():
@@ -122,7 +123,9 @@ def _icd_table() -> dict[str, str]:
     codes = oncotree.all_codes()
     for lineno, row in read_csv(ICD_FILE, ("icd10cm", "oncotree")):
         if row["oncotree"] != NO_TYPE and row["oncotree"] not in codes:
-            raise VocabDataError(f"{ICD_FILE}: line {lineno}: field 'oncotree': unknown code {row['oncotree']!r}")
+            raise VocabDataError(
+                f"{ICD_FILE}: line {lineno}: field 'oncotree': unknown code {row['oncotree']!r}"
+            )
         if row["icd10cm"] in table:
             raise VocabDataError(f"{ICD_FILE}: line {lineno}: field 'icd10cm': {row['icd10cm']} listed twice")
         table[row["icd10cm"]] = row["oncotree"]
@@ -142,9 +145,13 @@ def _snomed_table() -> dict[str, _Snomed]:
     codes = oncotree.all_codes()
     for lineno, row in read_csv(SNOMED_FILE, ("sctid", "oncotree", "category")):
         if not row["sctid"].isdigit():
-            raise VocabDataError(f"{SNOMED_FILE}: line {lineno}: field 'sctid': {row['sctid']!r} is not a number")
+            raise VocabDataError(
+                f"{SNOMED_FILE}: line {lineno}: field 'sctid': {row['sctid']!r} is not a number"
+            )
         if row["oncotree"] != NO_TYPE and row["oncotree"] not in codes:
-            raise VocabDataError(f"{SNOMED_FILE}: line {lineno}: field 'oncotree': unknown {row['oncotree']!r}")
+            raise VocabDataError(
+                f"{SNOMED_FILE}: line {lineno}: field 'oncotree': unknown {row['oncotree']!r}"
+            )
         if row["category"] not in ("cancer", "metastasis"):
             raise VocabDataError(f"{SNOMED_FILE}: line {lineno}: field 'category': {row['category']!r}")
         table[row["sctid"]] = _Snomed(row["oncotree"], row["category"], row.get("site", ""))
@@ -157,7 +164,9 @@ def _refinements() -> tuple[tuple[str, re.Pattern[str], str], ...]:
     codes = oncotree.all_codes()
     for lineno, row in read_csv(REFINE_FILE, ("site", "keyword", "code")):
         if row["code"] not in codes:
-            raise VocabDataError(f"{REFINE_FILE}: line {lineno}: field 'code': unknown OncoTree code {row['code']!r}")
+            raise VocabDataError(
+                f"{REFINE_FILE}: line {lineno}: field 'code': unknown OncoTree code {row['code']!r}"
+            )
         pattern = re.compile(r"\b" + re.escape(_words(row["keyword"])) + r"\b")
         rows.append((row["site"], pattern, row["code"]))
     return tuple(rows)
@@ -208,7 +217,7 @@ def to_oncotree(system: str, code: str, text: str | None = None) -> str | None:
     """The most specific OncoTree code the diagnosis code supports, refined by the histology in `text`."""
     try:
         return _to_oncotree(system, code, text)
-    except Exception:  # noqa: BLE001 - a vocabulary lookup never fails a caller on odd input
+    except Exception:
         return None
 
 
@@ -237,7 +246,7 @@ def _to_oncotree(system: str, code: str, text: str | None) -> str | None:
 
 
 def category(system: str, code: str) -> str:
-    """"cancer" (C00-C96 except secondary, D00-D09 in situ), "metastasis" (C77-C79, C7B) or "comorbidity"."""
+    """ "cancer" (C00-C96 except secondary, D00-D09 in situ), "metastasis" (C77-C79, C7B) or "comorbidity"."""
     try:
         name = system_name(system)
         if name == ICD10CM:
@@ -252,7 +261,7 @@ def category(system: str, code: str) -> str:
         if name == SNOMED:
             entry = _snomed_table().get(code.strip())
             return entry.category if entry else "comorbidity"
-    except Exception:  # noqa: BLE001
+    except Exception:
         return "comorbidity"
     return "comorbidity"
 
@@ -272,7 +281,7 @@ def metastasis_site(system: str, code: str) -> str | None:
         if name == SNOMED:
             entry = _snomed_table().get(code.strip())
             return entry.site or None if entry and entry.category == "metastasis" else None
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
     return None
 
@@ -292,11 +301,13 @@ def describe(system: str, code: str) -> str | None:
             return str(library.get_description(raw)) if library.is_valid_item(raw) else None
         if name == SNOMED:
             return _snomed_names().get(code.strip())
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
     return None
 
 
 @cache
 def _snomed_names() -> dict[str, str]:
-    return {row["sctid"]: row.get("name", "") for _, row in read_csv(SNOMED_FILE, ("sctid",)) if row.get("name")}
+    return {
+        row["sctid"]: row.get("name", "") for _, row in read_csv(SNOMED_FILE, ("sctid",)) if row.get("name")
+    }

@@ -1,4 +1,4 @@
-"""DrugBank drugs (open vocabulary, CC0) by name, synonym, brand, DrugBank id and RxNorm ingredient; drug classes.
+"""DrugBank drugs (open vocabulary, CC0) by name, synonym, brand, id and RxNorm ingredient; drug classes.
 
 Sources: fixtures/vocab/drugbank_open_vocabulary.csv (2020-03) plus curated apps/vocab/data/ tables:
 drug_synonyms.csv (newer INNs, abbreviations), drug_brands.csv, rxnorm_to_drugbank.csv, drug_classes.yaml.
@@ -40,22 +40,34 @@ def _drugs() -> _Drugs:
     names: dict[str, str] = {}
     synonyms: dict[str, set[str]] = {}
     with DRUGBANK_FILE.open(encoding="utf-8", newline="") as fh:
-        for lineno, row in enumerate(csv.DictReader(fh), start=2):
-            dbid, name = (row.get("DrugBank ID") or "").strip(), (row.get("Common name") or "").strip()
+        reader = csv.reader(fh)
+        header = next(reader)
+        try:
+            id_at, name_at, syn_at = (header.index(c) for c in ("DrugBank ID", "Common name", "Synonyms"))
+        except ValueError:
+            raise VocabDataError(
+                f"{DRUGBANK_FILE}: line 1: missing DrugBank ID/Common name/Synonyms"
+            ) from None
+        for lineno, row in enumerate(reader, start=2):
+            dbid, name = row[id_at], row[name_at]
             if not dbid or not name:
-                raise VocabDataError(f"{DRUGBANK_FILE}: line {lineno}: field 'DrugBank ID' or 'Common name' is empty")
+                raise VocabDataError(
+                    f"{DRUGBANK_FILE}: line {lineno}: field 'DrugBank ID' or 'Common name' is empty"
+                )
             by_id[dbid] = Drug(dbid, name)
             names.setdefault(norm(name), dbid)
-            for syn in (row.get("Synonyms") or "").split(" | "):
-                if syn.strip():
+            if row[syn_at]:
+                for syn in row[syn_at].split(" | "):
                     synonyms.setdefault(norm(syn), set()).add(dbid)
     table = {syn: next(iter(ids)) for syn, ids in synonyms.items() if len(ids) == 1}
     table.update(names)  # a drug's own name wins over another drug's synonym
     for path, column in ((SYNONYMS_FILE, "synonym"), (BRANDS_FILE, "brand")):
-        for lineno, row in read_csv(path, (column, "drugbank_id")):
-            if row["drugbank_id"] not in by_id:
-                raise VocabDataError(f"{path}: line {lineno}: field 'drugbank_id': unknown id {row['drugbank_id']!r}")
-            table[norm(row[column])] = row["drugbank_id"]
+        for lineno, entry in read_csv(path, (column, "drugbank_id")):
+            if entry["drugbank_id"] not in by_id:
+                raise VocabDataError(
+                    f"{path}: line {lineno}: field 'drugbank_id': unknown id {entry['drugbank_id']!r}"
+                )
+            table[norm(entry[column])] = entry["drugbank_id"]
     return _Drugs(by_id, table)
 
 
@@ -86,9 +98,13 @@ def _rxnorm() -> dict[str, str]:
     drugs = _drugs().by_id
     for lineno, row in read_csv(RXNORM_FILE, ("rxcui", "drugbank_id")):
         if not row["rxcui"].isdigit():
-            raise VocabDataError(f"{RXNORM_FILE}: line {lineno}: field 'rxcui': {row['rxcui']!r} is not a number")
+            raise VocabDataError(
+                f"{RXNORM_FILE}: line {lineno}: field 'rxcui': {row['rxcui']!r} is not a number"
+            )
         if row["drugbank_id"] not in drugs:
-            raise VocabDataError(f"{RXNORM_FILE}: line {lineno}: field 'drugbank_id': unknown {row['drugbank_id']!r}")
+            raise VocabDataError(
+                f"{RXNORM_FILE}: line {lineno}: field 'drugbank_id': unknown {row['drugbank_id']!r}"
+            )
         out[row["rxcui"]] = row["drugbank_id"]
     return out
 
@@ -139,7 +155,9 @@ def _classes() -> _Classes:
         members = _str_list(entry.get("members"), f"class {cid!r}: field 'members'")
         for dbid in members:
             if dbid not in drugs:
-                raise VocabDataError(f"{CLASSES_FILE}: class {cid!r}: field 'members': unknown DrugBank id {dbid!r}")
+                raise VocabDataError(
+                    f"{CLASSES_FILE}: class {cid!r}: field 'members': unknown DrugBank id {dbid!r}"
+                )
         classes[str(cid)] = _Class(
             label=entry["label"],
             synonyms=tuple(_str_list(entry.get("synonyms"), f"class {cid!r}: field 'synonyms'")),
@@ -149,7 +167,9 @@ def _classes() -> _Classes:
     for cid, cls in classes.items():
         for parent in cls.parents:
             if parent not in classes:
-                raise VocabDataError(f"{CLASSES_FILE}: class {cid!r}: field 'parents': unknown class {parent!r}")
+                raise VocabDataError(
+                    f"{CLASSES_FILE}: class {cid!r}: field 'parents': unknown class {parent!r}"
+                )
     ancestors: dict[str, frozenset[str]] = {}
     for cid in classes:
         seen: set[str] = set()
@@ -171,7 +191,9 @@ def _classes() -> _Classes:
         for form in (cls.label, *cls.synonyms):
             key = norm(form)
             if key in surface and surface[key] != cid:
-                raise VocabDataError(f"{CLASSES_FILE}: class {cid!r}: synonym {form!r} already names {surface[key]!r}")
+                raise VocabDataError(
+                    f"{CLASSES_FILE}: class {cid!r}: synonym {form!r} already names {surface[key]!r}"
+                )
             surface[key] = cid
     return _Classes(classes, surface, ancestors, {k: frozenset(v) for k, v in all_members.items()})
 

@@ -31,43 +31,63 @@ def _squash(text: str) -> str:
 class _Tables:
     approved: frozenset[str]
     approved_by_upper: dict[str, str]
-    alias_targets: dict[str, frozenset[str]]
+    first_target: dict[str, str]  # upper-case symbol/alias -> an approved symbol it names
+    several_targets: dict[str, frozenset[str]]  # aliases naming more than one approved symbol
     curated: dict[str, str]
     english: frozenset[str]
     hgnc_ids: dict[str, str]
 
+    def targets(self, key: str) -> frozenset[str]:
+        if key in self.several_targets:
+            return self.several_targets[key]
+        first = self.first_target.get(key)
+        return frozenset((first,)) if first else frozenset()
+
 
 @cache
 def _tables() -> _Tables:
-    approved: set[str] = set()
-    targets: dict[str, set[str]] = {}
+    first: dict[str, str] = {}
+    several: dict[str, set[str]] = {}
     hgnc_ids: dict[str, str] = {}
     with HGNC_FILE.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
+        reader = csv.reader(fh)
+        header = next(reader)
+        try:
+            symbol_at, target_at = header.index("Symbol"), header.index("Approved.Symbol")
+        except ValueError:
+            raise VocabDataError(f"{HGNC_FILE}: line 1: missing column Symbol or Approved.Symbol") from None
+        id_at = header.index("HGNC.ID") if "HGNC.ID" in header else None
         for lineno, row in enumerate(reader, start=2):
-            symbol, target = (row.get("Symbol") or "").strip(), (row.get("Approved.Symbol") or "").strip()
+            symbol, target = row[symbol_at], row[target_at]
             if not symbol or not target:
-                raise VocabDataError(f"{HGNC_FILE}: line {lineno}: field 'Symbol' or 'Approved.Symbol' is empty")
-            approved.add(target)
-            targets.setdefault(symbol.upper(), set()).add(target)
-            if row.get("HGNC.ID"):
-                hgnc_ids[target] = row["HGNC.ID"].strip()
+                raise VocabDataError(
+                    f"{HGNC_FILE}: line {lineno}: field 'Symbol' or 'Approved.Symbol' is empty"
+                )
+            key = symbol.upper()
+            previous = first.setdefault(key, target)
+            if previous != target:
+                several.setdefault(key, {previous}).add(target)
+            if id_at is not None and row[id_at]:
+                hgnc_ids[target] = row[id_at]
+    approved = frozenset(first.values()).union(*several.values())
     english = frozenset(
         line.strip().upper()
         for line in ENGLISH_FILE.read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     )
+    approved_by_upper = {s.upper(): s for s in approved}
     curated: dict[str, str] = {}
-    for lineno, row in read_csv(SYNONYMS_FILE, ("synonym", "symbol")):
-        if row["symbol"] != NO_GENE and row["symbol"] not in approved:
+    for lineno, entry in read_csv(SYNONYMS_FILE, ("synonym", "symbol")):
+        if entry["symbol"] != NO_GENE and entry["symbol"] not in approved:
             raise VocabDataError(
-                f"{SYNONYMS_FILE}: line {lineno}: field 'symbol': {row['symbol']!r} is not an approved HGNC symbol"
+                f"{SYNONYMS_FILE}: line {lineno}: field 'symbol': {entry['symbol']!r} is not approved"
             )
-        curated[_squash(row["synonym"])] = row["symbol"]
+        curated[_squash(entry["synonym"])] = entry["symbol"]
     return _Tables(
-        approved=frozenset(approved),
-        approved_by_upper={s.upper(): s for s in approved},
-        alias_targets={k: frozenset(v) for k, v in targets.items()},
+        approved=approved,
+        approved_by_upper=approved_by_upper,
+        first_target=first,
+        several_targets={k: frozenset(v) for k, v in several.items()},
         curated=curated,
         english=english,
         hgnc_ids=hgnc_ids,
@@ -82,7 +102,7 @@ def _is_english_text(text: str) -> bool:
 
 
 def approved_symbol(text: str) -> str | None:
-    """The HGNC approved symbol for a symbol, previous symbol, alias or clinical name; None if unknown or ambiguous."""
+    """Approved symbol for a symbol, previous symbol, alias or clinical name; None if unknown or ambiguous."""
     if not text or not text.strip():
         return None
     t = _tables()
@@ -94,8 +114,8 @@ def approved_symbol(text: str) -> str | None:
     curated = t.curated.get(_squash(text))
     if curated is not None:
         return None if curated == NO_GENE else curated
-    found = t.alias_targets.get(stripped)
-    if found is not None and len(found) == 1 and stripped not in t.english:
+    found = t.targets(stripped)
+    if len(found) == 1 and stripped not in t.english:
         return next(iter(found))
     return None
 
@@ -111,7 +131,7 @@ def is_ambiguous(text: str) -> bool:
     curated = t.curated.get(_squash(text))
     if curated is not None:
         return curated == NO_GENE
-    targets = set(t.alias_targets.get(key, frozenset()))
+    targets = set(t.targets(key))
     if key in t.approved_by_upper:
         targets.add(t.approved_by_upper[key])
     return len(targets) > 1

@@ -50,14 +50,18 @@ def _labs() -> _Labs:
     for lineno, row in read_csv(LABS_FILE, ("loinc", "name", "unit")):
         code = row["loinc"]
         if not _LOINC.match(code) or not _loinc_check_digit_ok(code):
-            raise VocabDataError(f"{LABS_FILE}: line {lineno}: field 'loinc': {code!r} is not a valid LOINC code")
+            raise VocabDataError(
+                f"{LABS_FILE}: line {lineno}: field 'loinc': {code!r} is not a valid LOINC code"
+            )
         if code in by_loinc:
             raise VocabDataError(f"{LABS_FILE}: line {lineno}: field 'loinc': {code} listed twice")
         molar = row.get("molar_mass", "")
         try:
             molar_mass = float(molar) if molar else None
         except ValueError:
-            raise VocabDataError(f"{LABS_FILE}: line {lineno}: field 'molar_mass': {molar!r} is not a number") from None
+            raise VocabDataError(
+                f"{LABS_FILE}: line {lineno}: field 'molar_mass': {molar!r} is not a number"
+            ) from None
         syns = tuple(s.strip() for s in row.get("synonyms", "").split("|") if s.strip())
         by_loinc[code] = Lab(code, row["name"], row["unit"], syns, molar_mass)
         for form in (row["name"], *syns):
@@ -65,7 +69,7 @@ def _labs() -> _Labs:
                 previous = surface.get(key)
                 if previous is not None and previous != code and form in syns:
                     raise VocabDataError(
-                        f"{LABS_FILE}: line {lineno}: field 'synonyms': {form!r} already names LOINC {previous}"
+                        f"{LABS_FILE}: line {lineno}: field 'synonyms': {form!r} already names {previous}"
                     )
                 surface.setdefault(key, code)
     return _Labs(by_loinc, surface)

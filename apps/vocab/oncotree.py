@@ -146,11 +146,13 @@ def _curated() -> dict[str, str]:
     types = _tree().types
     for lineno, row in read_csv(SYNONYMS_FILE, ("synonym", "code")):
         if row["code"] != NO_TYPE and row["code"] not in types:
-            raise VocabDataError(f"{SYNONYMS_FILE}: line {lineno}: field 'code': unknown OncoTree code {row['code']!r}")
+            raise VocabDataError(
+                f"{SYNONYMS_FILE}: line {lineno}: field 'code': unknown OncoTree code {row['code']!r}"
+            )
         key = norm(row["synonym"])
         if key in out and out[key] != row["code"]:
             raise VocabDataError(
-                f"{SYNONYMS_FILE}: line {lineno}: field 'synonym': {row['synonym']!r} already maps to {out[key]}"
+                f"{SYNONYMS_FILE}: line {lineno}: field 'synonym': {row['synonym']!r} is already {out[key]}"
             )
         out[key] = row["code"]
     return out

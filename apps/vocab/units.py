@@ -3,7 +3,8 @@
 Library choice: pint (already a dependency). ucumvert parses full UCUM into pint but adds lark and took
 ~1.4 s to build its registry here; clinical criteria and FHIR labs use a small UCUM subset (prefixed
 SI units, 10*N factors, [IU], mm[Hg], annotations), which a short translator below maps onto pint's
-default registry (~0.6 s, loaded once). Molar <-> mass conversion uses pint's "chemistry" context.
+default registry (loaded once; pint caches its parsed definitions on disk). Mass <-> amount of
+substance conversion uses pint's "chemistry" context.
 Enzyme International Units and U are the same unit (1 umol/min), so IU/L and U/L convert 1:1.
 """
 
@@ -254,7 +255,8 @@ def normalise_unit(text: str) -> str:
 
 @cache
 def _registry() -> pint.UnitRegistry:
-    ureg = pint.UnitRegistry(cache_folder=None)
+    # ":auto:" keeps pint's parsed definitions in the user cache folder: 0.6 s -> 0.05 s after the first run.
+    ureg: pint.UnitRegistry = pint.UnitRegistry(cache_folder=":auto:")
     ureg.define("IU = enzyme_unit")
     ureg.define("milli_enzyme_unit = 1e-3 * enzyme_unit")
     ureg.define("milliequivalent = millimole")
@@ -321,5 +323,7 @@ def convert(value: float, from_unit: str, to_unit: str, *, molar_mass: float | N
         hint = ""
         if molar_mass is None and any("[substance]" in d for d in dims) and any("[mass]" in d for d in dims):
             hint = " (give the molar mass to convert between mass and amount of substance)"
-        raise UnitError(f"cannot convert {from_unit!r} to {to_unit!r}: they measure different quantities{hint}") from exc
+        raise UnitError(
+            f"cannot convert {from_unit!r} to {to_unit!r}: they measure different quantities{hint}"
+        ) from exc
     return float(f"{float(result):.12g}")

@@ -19,10 +19,31 @@ EXONS_FILE = DATA_DIR / "exons.csv"
 HOTSPOTS_FILE = DATA_DIR / "activating_hotspots.csv"
 
 THREE_TO_ONE = {
-    "Ala": "A", "Arg": "R", "Asn": "N", "Asp": "D", "Cys": "C", "Gln": "Q", "Glu": "E", "Gly": "G",
-    "His": "H", "Ile": "I", "Leu": "L", "Lys": "K", "Met": "M", "Phe": "F", "Pro": "P", "Ser": "S",
-    "Thr": "T", "Trp": "W", "Tyr": "Y", "Val": "V", "Sec": "U", "Pyl": "O", "Ter": "*", "Xaa": "X",
-}  # fmt: skip
+    "Ala": "A",
+    "Arg": "R",
+    "Asn": "N",
+    "Asp": "D",
+    "Cys": "C",
+    "Gln": "Q",
+    "Glu": "E",
+    "Gly": "G",
+    "His": "H",
+    "Ile": "I",
+    "Leu": "L",
+    "Lys": "K",
+    "Met": "M",
+    "Phe": "F",
+    "Pro": "P",
+    "Ser": "S",
+    "Thr": "T",
+    "Trp": "W",
+    "Tyr": "Y",
+    "Val": "V",
+    "Sec": "U",
+    "Pyl": "O",
+    "Ter": "*",
+    "Xaa": "X",
+}
 _AA3 = "|".join(THREE_TO_ONE)
 _AA = rf"(?:{_AA3}|[ACDEFGHIKLMNPQRSTVWYUOX*])"
 _CHANGE = re.compile(rf"^(?P<r1>{_AA})(?P<p1>\d+)(?:_(?P<r2>{_AA})(?P<p2>\d+))?(?P<rest>.*)$")
@@ -31,8 +52,18 @@ _AA_TOKEN = re.compile(_AA)
 _FS_TAIL = re.compile(rf"^(?:{_AA})?fs(?:(?:Ter|\*|X)(?:\d+|\?))?$", re.IGNORECASE)
 _EXT_TAIL = re.compile(rf"^(?P<alt>{_AA})?ext(?:(?:Ter|\*|X|Met|M)?-?(?:\d+|\?))?$")
 
-KINDS = ("missense", "nonsense", "deletion", "insertion", "duplication", "delins", "frameshift", "synonymous",
-         "extension", "unknown")  # fmt: skip
+KINDS = (
+    "missense",
+    "nonsense",
+    "deletion",
+    "insertion",
+    "duplication",
+    "delins",
+    "frameshift",
+    "synonymous",
+    "extension",
+    "unknown",
+)
 
 
 @dataclass(frozen=True)
@@ -147,7 +178,9 @@ def _exons() -> dict[str, tuple[tuple[int, int, int], ...]]:
         try:
             exon, first, last = int(row["exon"]), int(row["first_codon"]), int(row["last_codon"])
         except ValueError:
-            raise VocabDataError(f"{EXONS_FILE}: line {lineno}: exon/first_codon/last_codon must be integers") from None
+            raise VocabDataError(
+                f"{EXONS_FILE}: line {lineno}: exon/first_codon/last_codon must be integers"
+            ) from None
         if first > last:
             raise VocabDataError(f"{EXONS_FILE}: line {lineno}: field 'first_codon': {first} is after {last}")
         for other_exon, other_first, other_last in table.get(row["gene"], []):
@@ -174,8 +207,11 @@ def exons_known(gene: str) -> frozenset[int]:
 _CLASS_TEXT = {
     "exon19_deletion": re.compile(r"\bex(?:on)?\s*19\s*(?:del|deletion|delins)", re.IGNORECASE),
     "exon20_insertion": re.compile(r"\bex(?:on)?\s*20\s*(?:ins|insertion|dup)", re.IGNORECASE),
-    "exon14_skipping": re.compile(r"\b(?:met)?\s*ex(?:on)?\s*14\s*(?:skip|skipping|del|deletion|alteration|splice)|"
-                                  r"\bmetex14\b", re.IGNORECASE),  # fmt: skip
+    "exon14_skipping": re.compile(
+        r"\b(?:met)?\s*ex(?:on)?\s*14\s*(?:skip|skipping|del|deletion|alteration|splice)|"
+        r"\bmetex14\b",
+        re.IGNORECASE,
+    ),
 }
 _EXON_MUTATION = re.compile(r"^exon(\d+)_mutation$")
 _CODON = re.compile(r"^(?P<ref>[A-Z*])(?P<pos>\d+)$")
@@ -223,8 +259,11 @@ def matches_class(gene: str, change: ProteinChange | str | None, variant_class: 
     if key == "exon19_deletion":
         return pc is not None and pc.kind in ("deletion", "delins") and _in_exon(gene, pc, 19)
     if key == "exon20_insertion":
-        return pc is not None and pc.kind in ("insertion", "duplication", "delins") and _in_exon(gene, pc, 20) and (
-            pc.kind != "delins" or len(pc.alt or "") > pc.end_position - pc.position + 1
+        return (
+            pc is not None
+            and pc.kind in ("insertion", "duplication", "delins")
+            and _in_exon(gene, pc, 20)
+            and (pc.kind != "delins" or len(pc.alt or "") > pc.end_position - pc.position + 1)
         )
     if key == "exon14_skipping":
         if gene != "MET" or pc is None:
@@ -235,10 +274,14 @@ def matches_class(gene: str, change: ProteinChange | str | None, variant_class: 
         )
     exon_mutation = _EXON_MUTATION.match(key)
     if exon_mutation:
-        return pc is not None and pc.kind != "synonymous" and exon_of(gene, pc.position) == int(exon_mutation[1])
+        return (
+            pc is not None and pc.kind != "synonymous" and exon_of(gene, pc.position) == int(exon_mutation[1])
+        )
     if key == "activating":
         return any(matches_class(gene, change, pattern) for pattern in _hotspots().get(gene, ()))
-    return pc is not None and _matches_pattern(pc, cls.upper() if not any(c.islower() for c in cls[1:]) else cls)
+    return pc is not None and _matches_pattern(
+        pc, cls.upper() if not any(c.islower() for c in cls[1:]) else cls
+    )
 
 
 @cache

@@ -96,9 +96,16 @@ def test_unlisted_snomed_concept_falls_back_to_its_text() -> None:
 
 @pytest.mark.parametrize(
     ("system", "code"),
-    [("ICD-10-CM", "XYZ"), ("ICD-10-CM", ""), ("ICD-10-CM", "C99.9"), ("ICD-9-CM", "162.9"), ("SNOMED CT", "abc"),
-     ("ICD-10-CM", "C34.999999"), ("", "C34.1")],
-)  # fmt: skip
+    [
+        ("ICD-10-CM", "XYZ"),
+        ("ICD-10-CM", ""),
+        ("ICD-10-CM", "C99.9"),
+        ("ICD-9-CM", "162.9"),
+        ("SNOMED CT", "abc"),
+        ("ICD-10-CM", "C34.999999"),
+        ("", "C34.1"),
+    ],
+)
 def test_invalid_codes_return_none_and_never_raise(system: str, code: str) -> None:
     assert diagnoses.to_oncotree(system, code) is None
     assert diagnoses.category(system, code) == "comorbidity"
@@ -130,7 +137,10 @@ def test_category_and_metastasis_site(system: str, code: str, category: str, sit
 
 
 def test_describe_gives_the_code_description() -> None:
-    assert diagnoses.describe("ICD-10-CM", "C34.31") == "Malignant neoplasm of lower lobe, right bronchus or lung"
+    assert (
+        diagnoses.describe("ICD-10-CM", "C34.31")
+        == "Malignant neoplasm of lower lobe, right bronchus or lung"
+    )
     assert diagnoses.describe("SNOMED CT", "254637007") == "Non-small cell lung cancer"
 
 
@@ -155,7 +165,9 @@ def test_every_snomed_row_maps_consistently(row: dict[str, str]) -> None:
     assert diagnoses.to_oncotree("SNOMED CT", row["sctid"]) == expected
 
 
-@pytest.mark.parametrize("row", curated_rows("histology_refinements.csv"), ids=lambda r: f"{r['site']}-{r['keyword']}")
+@pytest.mark.parametrize(
+    "row", curated_rows("histology_refinements.csv"), ids=lambda r: f"{r['site']}-{r['keyword']}"
+)
 def test_every_refinement_stays_within_its_site(row: dict[str, str]) -> None:
     site = row["site"]
     if oncotree.get(site) is not None:

@@ -150,7 +150,9 @@ def test_classes_of_includes_ancestor_classes(drug: str, class_id: str) -> None:
 
 
 def test_members_of_a_parent_class_include_its_descendants_members() -> None:
-    assert drugs.members("anti_pd_1") | drugs.members("anti_pd_l1") <= drugs.members("immune_checkpoint_inhibitor")
+    assert drugs.members("anti_pd_1") | drugs.members("anti_pd_l1") <= drugs.members(
+        "immune_checkpoint_inhibitor"
+    )
     assert drugs.members("platinum") <= drugs.members("chemotherapy")
     assert not drugs.members("platinum") & drugs.members("immunotherapy")
 
@@ -165,7 +167,9 @@ def _class_entries() -> list[tuple[str, dict[str, object]]]:
     return list(yaml.safe_load((DATA_DIR / "drug_classes.yaml").read_text(encoding="utf-8")).items())
 
 
-@pytest.mark.parametrize(("class_id", "entry"), _class_entries(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("class_id", "entry"), _class_entries(), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_every_class_member_is_a_drugbank_drug_and_every_synonym_resolves(class_id: str, entry: dict) -> None:
     for dbid in entry.get("members") or []:
         assert drugs.by_id(dbid) is not None, dbid

@@ -46,19 +46,24 @@ def test_english_words_families_fusions_and_unknowns_do_not_resolve(text: str) -
 
 @pytest.mark.parametrize(
     ("text", "ambiguous"),
-    [("MET", True), ("CAT", True), ("SET", True), ("met", True), ("NTRK", True), ("EGFR", False), ("HER2", False),
-     ("KRAS", False)],
-)  # fmt: skip
+    [
+        ("MET", True),
+        ("CAT", True),
+        ("SET", True),
+        ("met", True),
+        ("NTRK", True),
+        ("EGFR", False),
+        ("HER2", False),
+        ("KRAS", False),
+    ],
+)
 def test_is_ambiguous_flags_shared_aliases_english_words_and_families(text: str, ambiguous: bool) -> None:
     assert genes.is_ambiguous(text) is ambiguous
 
 
 def test_alias_shared_by_several_genes_is_ambiguous_and_unresolved() -> None:
-    shared = next(
-        alias
-        for alias, targets in genes._tables().alias_targets.items()
-        if len(targets) > 1 and alias not in genes._tables().approved_by_upper
-    )
+    tables = genes._tables()
+    shared = next(alias for alias in tables.several_targets if alias not in tables.approved_by_upper)
 
     assert genes.is_ambiguous(shared)
     assert genes.approved_symbol(shared) is None

@@ -78,7 +78,9 @@ def test_lab_lookup_reads_names_as_eligibility_text_writes_them(text: str, loinc
         ("17861-6", "mg/dL", 40.08),
     ],
 )
-def test_by_loinc_gives_the_canonical_unit_and_molar_mass(loinc: str, unit: str, molar_mass: float | None) -> None:
+def test_by_loinc_gives_the_canonical_unit_and_molar_mass(
+    loinc: str, unit: str, molar_mass: float | None
+) -> None:
     lab = labs.by_loinc(loinc)
 
     assert lab is not None

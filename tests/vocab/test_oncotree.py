@@ -73,7 +73,9 @@ def test_lookup_maps_clinical_names_and_abbreviations_to_oncotree(text: str, cod
     assert oncotree.lookup(text) == code
 
 
-@pytest.mark.parametrize("text", ["leukemia", "lymphoma", "cancer", "solid tumor", "all", "", "   ", "aspirin"])
+@pytest.mark.parametrize(
+    "text", ["leukemia", "lymphoma", "cancer", "solid tumor", "all", "", "   ", "aspirin"]
+)
 def test_lookup_refuses_forms_that_name_no_single_type(text: str) -> None:
     assert oncotree.lookup(text) is None
 
@@ -144,7 +146,12 @@ def test_solid_and_hematologic_split_by_tissue(code: str, solid: bool, hematolog
 
 @pytest.mark.parametrize(
     ("system", "ref", "code"),
-    [("NCIT", "C3512", "LUAD"), ("NCI", "C2926", "NSCLC"), ("UMLS", "C0007131", "NSCLC"), ("UMLS", "C9", None)],
+    [
+        ("NCIT", "C3512", "LUAD"),
+        ("NCI", "C2926", "NSCLC"),
+        ("UMLS", "C0007131", "NSCLC"),
+        ("UMLS", "C9", None),
+    ],
 )
 def test_by_xref_reads_oncotree_cross_references(system: str, ref: str, code: str | None) -> None:
     assert oncotree.by_xref(system, ref) == code

@@ -40,7 +40,8 @@ def test_parse_protein_reads_hgvs_p_in_three_and_one_letter_forms(
 
 
 @pytest.mark.parametrize(
-    "text", ["", "EGFR", "exon 19 deletion", "c.35G>A", "p.", "p.Foo600Bar", "V600EE", "p.Leu751_Thr747del", "12"]
+    "text",
+    ["", "EGFR", "exon 19 deletion", "c.35G>A", "p.", "p.Foo600Bar", "V600EE", "p.Leu751_Thr747del", "12"],
 )
 def test_parse_protein_returns_none_for_what_it_cannot_read(text: str) -> None:
     assert parse_protein(text) is None
@@ -128,7 +129,9 @@ def test_every_exon_row_is_an_approved_gene_whose_codons_map_back(row: dict[str,
     assert exon_of(gene, int(row["last_codon"])) == exon
 
 
-@pytest.mark.parametrize("row", curated_rows("activating_hotspots.csv"), ids=lambda r: f"{r['gene']}-{r['change']}")
+@pytest.mark.parametrize(
+    "row", curated_rows("activating_hotspots.csv"), ids=lambda r: f"{r['gene']}-{r['change']}"
+)
 def test_every_hotspot_row_names_an_approved_gene_and_a_readable_change(row: dict[str, str]) -> None:
     assert row["gene"] in genes.all_symbols()
     assert row["change"] in activating_hotspots()[row["gene"]]
