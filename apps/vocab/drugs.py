@@ -68,6 +68,8 @@ def _drugs() -> _Drugs:
                     f"{path}: line {lineno}: field 'drugbank_id': unknown id {entry['drugbank_id']!r}"
                 )
             table[norm(entry[column])] = entry["drugbank_id"]
+            if entry.get("preferred") == "yes":
+                by_id[entry["drugbank_id"]] = Drug(entry["drugbank_id"], entry[column])
     return _Drugs(by_id, table)
 
 

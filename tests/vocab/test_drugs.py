@@ -39,6 +39,10 @@ def test_lookup_returns_none_for_unknown_text(text: str) -> None:
     assert drugs.lookup(text) is None
 
 
+def test_newer_drugs_are_named_by_their_inn_not_the_2020_code_name() -> None:
+    assert drugs.lookup("AMG 510") == drugs.Drug("DB15569", "sotorasib")
+
+
 def test_by_id_returns_the_drug() -> None:
     assert drugs.by_id("DB00072") == drugs.Drug("DB00072", "Trastuzumab")
     assert drugs.by_id("DB99999") is None
