@@ -1,4 +1,4 @@
-"""Latency of the two interactive shapes: one patient against 1,000 trials, one trial against 100,000 patients.
+"""Latency of the two interactive shapes: one patient vs 1,000 trials, one trial vs 100,000 patients.
 
     .venv/bin/python benchmarks/match_scale.py [--patients 100000] [--trials 1000]
 
@@ -18,9 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trialmatch.settings")
 
-from apps.matching.eligibility import prepare  # noqa: E402
-from apps.matching.engine import FeatureStore, compile_trials, match_all  # noqa: E402
-from apps.matching.synthetic_bench import patients, trials  # noqa: E402
+from apps.matching.eligibility import prepare
+from apps.matching.engine import FeatureStore, compile_trials, match_all
+from apps.matching.synthetic_bench import patients, trials
 
 AS_OF = dt.date(2026, 11, 1)
 
@@ -43,15 +43,19 @@ def main() -> None:
     store = FeatureStore.build(records, AS_OF)
     one_trial = compile_trials(prepared[:1])
     out = {
-        "one_patient_vs_trials": {"trials": args.trials,
-                                  "wall_cpu_s": timed(lambda: match_all(program, records[:1], AS_OF))},
-        "one_trial_vs_patients": {"patients": args.patients,
-                                  "wall_cpu_s": timed(lambda: match_all(one_trial, store))},
+        "one_patient_vs_trials": {
+            "trials": args.trials,
+            "wall_cpu_s": timed(lambda: match_all(program, records[:1], AS_OF)),
+        },
+        "one_trial_vs_patients": {
+            "patients": args.patients,
+            "wall_cpu_s": timed(lambda: match_all(one_trial, store)),
+        },
         "one_trial_vs_patients_with_store_build": {
             "patients": args.patients,
             "wall_cpu_s": timed(lambda: match_all(one_trial, FeatureStore.build(records, AS_OF))),
         },
-    }  # fmt: skip
+    }
     print(json.dumps(out))
 
 

@@ -66,7 +66,7 @@ def score_array(
     q = 0.5 * fit + 0.5 * known
     floors = np.array([BANDS[0][0], BANDS[1][0], BANDS[2][0]])
     widths = np.array([BANDS[0][1], BANDS[1][1], BANDS[2][1]])
-    return floors[status] + widths[status] * q
+    return np.asarray(np.take(floors, status) + np.take(widths, status) * q, dtype=np.float64)
 
 
 def rank(scores: Sequence[float] | npt.NDArray[np.float64]) -> list[int]:

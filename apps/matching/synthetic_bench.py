@@ -24,9 +24,24 @@ from apps.matching.records import (
     TherapyFact,
 )
 
-CANCERS = [("LUAD", 18), ("LUSC", 6), ("IDC", 14), ("COAD", 9), ("READ", 3), ("PAAD", 5), ("SKCM", 5),
-           ("UEC", 4), ("PRAD", 10), ("BLCA", 4), ("HGSOC", 3), ("STAD", 3), ("HNSC", 3), ("AML", 3),
-           ("THPA", 2), ("SCLC", 3)]  # fmt: skip
+CANCERS = [
+    ("LUAD", 18),
+    ("LUSC", 6),
+    ("IDC", 14),
+    ("COAD", 9),
+    ("READ", 3),
+    ("PAAD", 5),
+    ("SKCM", 5),
+    ("UEC", 4),
+    ("PRAD", 10),
+    ("BLCA", 4),
+    ("HGSOC", 3),
+    ("STAD", 3),
+    ("HNSC", 3),
+    ("AML", 3),
+    ("THPA", 2),
+    ("SCLC", 3),
+]
 STAGES = ["I", "IA", "II", "IIB", "III", "IIIA", "IIIB", "IIIC", "IV", "IVA", "IVB"]
 LABS = [  # loinc, unit, low, high, mean, sd
     ("751-8", "10*3/uL", 1.8, 7.7, 4.0, 1.6),
@@ -65,16 +80,28 @@ DRUGS = [  # name, DrugBank id, classes
     ("pemetrexed", "DB00642", ("antimetabolite", "chemotherapy")),
     ("paclitaxel", "DB01229", ("chemotherapy", "microtubule_inhibitor", "taxane")),
     ("docetaxel", "DB01248", ("chemotherapy", "microtubule_inhibitor", "taxane")),
-    ("pembrolizumab", "DB09037", ("anti_pd_1", "anti_pd_1_pd_l1", "immune_checkpoint_inhibitor", "immunotherapy")),
-    ("nivolumab", "DB09035", ("anti_pd_1", "anti_pd_1_pd_l1", "immune_checkpoint_inhibitor", "immunotherapy")),
+    (
+        "pembrolizumab",
+        "DB09037",
+        ("anti_pd_1", "anti_pd_1_pd_l1", "immune_checkpoint_inhibitor", "immunotherapy"),
+    ),
+    (
+        "nivolumab",
+        "DB09035",
+        ("anti_pd_1", "anti_pd_1_pd_l1", "immune_checkpoint_inhibitor", "immunotherapy"),
+    ),
     ("osimertinib", "DB09330", ("egfr_tki", "kinase_inhibitor", "targeted_therapy", "tki")),
     ("trastuzumab", "DB00072", ("anti_her2", "targeted_therapy")),
     ("fluorouracil", "DB00544", ("antimetabolite", "chemotherapy", "fluoropyrimidine")),
     ("oxaliplatin", "DB00526", ("chemotherapy", "platinum")),
     ("vemurafenib", "DB08881", ("braf_inhibitor", "kinase_inhibitor", "targeted_therapy")),
 ]
-COMORBIDITIES = [("J84.9", "Interstitial lung disease", 0.02), ("B20", "HIV disease", 0.01),
-                 ("E11.9", "Type 2 diabetes mellitus", 0.12), ("I50.9", "Heart failure", 0.04)]  # fmt: skip
+COMORBIDITIES = [
+    ("J84.9", "Interstitial lung disease", 0.02),
+    ("B20", "HIV disease", 0.01),
+    ("E11.9", "Type 2 diabetes mellitus", 0.12),
+    ("I50.9", "Heart failure", 0.04),
+]
 
 
 def patients(n: int, seed: int = 0, as_of: dt.date = dt.date(2026, 11, 1)) -> list[PatientRecord]:
@@ -93,37 +120,96 @@ def patients(n: int, seed: int = 0, as_of: dt.date = dt.date(2026, 11, 1)) -> li
         birth = None if rng.random() < 0.02 else dt.date.fromordinal(today - age * 365 - rng.randint(0, 364))
         cancer = rng.choices(codes, weights)[0]
         onset = when(60, 2000)
-        diagnoses = [DiagnosisFact("cancer", "ICD-10-CM", "", "", cancer,
-                                   "" if rng.random() < 0.1 or cancer == "AML" else rng.choice(STAGES),
-                                   is_primary=True, source=f"Condition/{key}-c", date=onset)]  # fmt: skip
+        diagnoses = [
+            DiagnosisFact(
+                "cancer",
+                "ICD-10-CM",
+                "",
+                "",
+                cancer,
+                "" if rng.random() < 0.1 or cancer == "AML" else rng.choice(STAGES),
+                is_primary=True,
+                source=f"Condition/{key}-c",
+                date=onset,
+            )
+        ]
         if rng.random() < 0.1:
-            diagnoses.append(DiagnosisFact("metastasis", "ICD-10-CM", "C79.31", "Brain metastases",
-                                           source=f"Condition/{key}-b", date=when(0, 400)))  # fmt: skip
+            diagnoses.append(
+                DiagnosisFact(
+                    "metastasis",
+                    "ICD-10-CM",
+                    "C79.31",
+                    "Brain metastases",
+                    source=f"Condition/{key}-b",
+                    date=when(0, 400),
+                )
+            )
         if rng.random() < 0.15:
-            diagnoses.append(DiagnosisFact("metastasis", "ICD-10-CM", "C78.7", "Liver metastases",
-                                           source=f"Condition/{key}-l", date=when(0, 400)))  # fmt: skip
+            diagnoses.append(
+                DiagnosisFact(
+                    "metastasis",
+                    "ICD-10-CM",
+                    "C78.7",
+                    "Liver metastases",
+                    source=f"Condition/{key}-l",
+                    date=when(0, 400),
+                )
+            )
         for code, name, p in COMORBIDITIES:
             if rng.random() < p:
-                diagnoses.append(DiagnosisFact("comorbidity", "ICD-10-CM", code, name, source=f"Condition/{key}-{code}",
-                                               date=when(100, 3000)))  # fmt: skip
+                diagnoses.append(
+                    DiagnosisFact(
+                        "comorbidity",
+                        "ICD-10-CM",
+                        code,
+                        name,
+                        source=f"Condition/{key}-{code}",
+                        date=when(100, 3000),
+                    )
+                )
         labs = []
         if rng.random() < 0.85:
             for loinc, unit, low, high, mean, sd in LABS:
                 if rng.random() < 0.9:
                     value = round(max(0.05, rng.gauss(mean, sd)), 2)
-                    labs.append(LabFact(loinc, value, unit, low, high, source=f"Observation/{key}-{loinc}",
-                                        date=when(0, 50)))  # fmt: skip
+                    labs.append(
+                        LabFact(
+                            loinc,
+                            value,
+                            unit,
+                            low,
+                            high,
+                            source=f"Observation/{key}-{loinc}",
+                            date=when(0, 50),
+                        )
+                    )
             if rng.random() < 0.8:
-                labs.append(LabFact("29463-7", round(rng.gauss(72, 14), 1), "kg", source=f"Observation/{key}-w",
-                                    date=when(0, 50)))  # fmt: skip
+                labs.append(
+                    LabFact(
+                        "29463-7",
+                        round(rng.gauss(72, 14), 1),
+                        "kg",
+                        source=f"Observation/{key}-w",
+                        date=when(0, 50),
+                    )
+                )
         performance = []
         r = rng.random()
         if r < 0.7:
-            performance.append(PerformanceFact("ECOG", rng.choices((0, 1, 2, 3), (35, 40, 18, 7))[0],
-                                               source=f"Observation/{key}-e", date=when(0, 90)))  # fmt: skip
+            performance.append(
+                PerformanceFact(
+                    "ECOG",
+                    rng.choices((0, 1, 2, 3), (35, 40, 18, 7))[0],
+                    source=f"Observation/{key}-e",
+                    date=when(0, 90),
+                )
+            )
         elif r < 0.8:
-            performance.append(PerformanceFact("KPS", rng.choice((60, 70, 80, 90, 100)), source=f"Observation/{key}-k",
-                                               date=when(0, 90)))  # fmt: skip
+            performance.append(
+                PerformanceFact(
+                    "KPS", rng.choice((60, 70, 80, 90, 100)), source=f"Observation/{key}-k", date=when(0, 90)
+                )
+            )
         findings = []
         if rng.random() < 0.6:
             tested = rng.sample(PANEL, rng.randint(3, len(PANEL)))
@@ -135,52 +221,149 @@ def patients(n: int, seed: int = 0, as_of: dt.date = dt.date(2026, 11, 1)) -> li
                 if gene in found:
                     protein, short, codon, exon, klass = found[gene]
                     partner = PARTNERS.get(gene, "") if klass == "FUSION" else ""
-                    findings.append(FindingFact(gene, True, protein, short, codon, "", exon, klass, partner,
-                                                0.3, "somatic", f"Observation/{key}-{gene}", onset))  # fmt: skip
+                    findings.append(
+                        FindingFact(
+                            gene,
+                            True,
+                            protein,
+                            short,
+                            codon,
+                            "",
+                            exon,
+                            klass,
+                            partner,
+                            0.3,
+                            "somatic",
+                            f"Observation/{key}-{gene}",
+                            onset,
+                        )
+                    )
                 else:
-                    findings.append(FindingFact(gene, False, variant_class="NEGATIVE", origin="somatic",
-                                                source=f"Observation/{key}-{gene}", date=onset))  # fmt: skip
+                    findings.append(
+                        FindingFact(
+                            gene,
+                            False,
+                            variant_class="NEGATIVE",
+                            origin="somatic",
+                            source=f"Observation/{key}-{gene}",
+                            date=onset,
+                        )
+                    )
         biomarkers = []
         if rng.random() < 0.4:
-            biomarkers.append(BiomarkerFact("TMB", round(rng.lognormvariate(1.5, 0.9), 1), source=f"Observation/{key}-t",
-                                            date=onset))  # fmt: skip
+            biomarkers.append(
+                BiomarkerFact(
+                    "TMB", round(rng.lognormvariate(1.5, 0.9), 1), source=f"Observation/{key}-t", date=onset
+                )
+            )
         if rng.random() < 0.3:
-            biomarkers.append(BiomarkerFact("MSI", result="MSI-H" if rng.random() < 0.06 else "MSS",
-                                            source=f"Observation/{key}-m", date=onset))  # fmt: skip
+            biomarkers.append(
+                BiomarkerFact(
+                    "MSI",
+                    result="MSI-H" if rng.random() < 0.06 else "MSS",
+                    source=f"Observation/{key}-m",
+                    date=onset,
+                )
+            )
         if rng.random() < 0.4:
-            biomarkers.append(BiomarkerFact("PD-L1", float(rng.choice((0, 1, 5, 20, 50, 80))),
-                                            scoring=rng.choice(("TPS", "TPS", "CPS")), clone=rng.choice(("22C3", "SP263")),
-                                            source=f"Observation/{key}-p", date=onset))  # fmt: skip
+            biomarkers.append(
+                BiomarkerFact(
+                    "PD-L1",
+                    float(rng.choice((0, 1, 5, 20, 50, 80))),
+                    scoring=rng.choice(("TPS", "TPS", "CPS")),
+                    clone=rng.choice(("22C3", "SP263")),
+                    source=f"Observation/{key}-p",
+                    date=onset,
+                )
+            )
         if cancer in ("IDC", "STAD") or rng.random() < 0.05:
-            biomarkers.append(BiomarkerFact("HER2-IHC", result=rng.choice(("0", "1+", "2+", "3+")),
-                                            source=f"Observation/{key}-h", date=onset))  # fmt: skip
+            biomarkers.append(
+                BiomarkerFact(
+                    "HER2-IHC",
+                    result=rng.choice(("0", "1+", "2+", "3+")),
+                    source=f"Observation/{key}-h",
+                    date=onset,
+                )
+            )
             if rng.random() < 0.4:
-                biomarkers.append(BiomarkerFact("HER2-ISH", result=rng.choice(("amplified", "not-amplified")),
-                                                source=f"Observation/{key}-hi", date=onset))  # fmt: skip
+                biomarkers.append(
+                    BiomarkerFact(
+                        "HER2-ISH",
+                        result=rng.choice(("amplified", "not-amplified")),
+                        source=f"Observation/{key}-hi",
+                        date=onset,
+                    )
+                )
         if cancer in ("IDC", "UEC"):
             for marker in ("ER", "PR"):
-                biomarkers.append(BiomarkerFact(marker, result=rng.choice(("positive", "positive", "negative")),
-                                                source=f"Observation/{key}-{marker}", date=onset))  # fmt: skip
+                biomarkers.append(
+                    BiomarkerFact(
+                        marker,
+                        result=rng.choice(("positive", "positive", "negative")),
+                        source=f"Observation/{key}-{marker}",
+                        date=onset,
+                    )
+                )
         therapies = []
         for line in range(1, rng.choices((0, 1, 2, 3), (40, 30, 20, 10))[0] + 1):
             start = when(20, 900)
             for name, dbid, classes in rng.sample(DRUGS, rng.randint(1, 2)):
                 end = start + dt.timedelta(days=rng.randint(0, 180))
-                therapies.append(TherapyFact(name, dbid, classes, end if end <= as_of else None, line,
-                                             "completed" if end <= as_of else "active",
-                                             source=f"MedicationStatement/{key}-{line}-{dbid}", date=start))  # fmt: skip
+                therapies.append(
+                    TherapyFact(
+                        name,
+                        dbid,
+                        classes,
+                        end if end <= as_of else None,
+                        line,
+                        "completed" if end <= as_of else "active",
+                        source=f"MedicationStatement/{key}-{line}-{dbid}",
+                        date=start,
+                    )
+                )
         pregnancy = []
         if sex == "female" and age < 50 and rng.random() < 0.4:
-            pregnancy.append(PregnancyFact("pregnant" if rng.random() < 0.02 else "not_pregnant",
-                                           source=f"Observation/{key}-preg", date=when(0, 60)))  # fmt: skip
-        out.append(PatientRecord(key, sex, birth, tuple(diagnoses), tuple(labs), tuple(performance), tuple(findings),
-                                 tuple(biomarkers), tuple(therapies), (), tuple(pregnancy)))  # fmt: skip
+            pregnancy.append(
+                PregnancyFact(
+                    "pregnant" if rng.random() < 0.02 else "not_pregnant",
+                    source=f"Observation/{key}-preg",
+                    date=when(0, 60),
+                )
+            )
+        out.append(
+            PatientRecord(
+                key,
+                sex,
+                birth,
+                tuple(diagnoses),
+                tuple(labs),
+                tuple(performance),
+                tuple(findings),
+                tuple(biomarkers),
+                tuple(therapies),
+                (),
+                tuple(pregnancy),
+            )
+        )
     return out
 
 
-TRIAL_CANCERS = [("NSCLC", 20), ("LUAD", 6), ("BRCA", 12), ("COADREAD", 8), ("MEL", 5), ("PAAD", 5), ("UEC", 4),
-                 ("PRAD", 8), ("BLCA", 4), ("STAD", 3), ("HNSC", 3), ("AML", 3), ("SCLC", 3)]  # fmt: skip
-ALTERATIONS = [
+TRIAL_CANCERS = [
+    ("NSCLC", 20),
+    ("LUAD", 6),
+    ("BRCA", 12),
+    ("COADREAD", 8),
+    ("MEL", 5),
+    ("PAAD", 5),
+    ("UEC", 4),
+    ("PRAD", 8),
+    ("BLCA", 4),
+    ("STAD", 3),
+    ("HNSC", 3),
+    ("AML", 3),
+    ("SCLC", 3),
+]
+ALTERATIONS: list[dict[str, Any]] = [
     {"gene": "EGFR", "exon": 19, "variant_class": "deletion"},
     {"gene": "EGFR", "protein": "L858R"},
     {"gene": "EGFR", "exon": 20, "variant_class": "insertion"},
@@ -201,8 +384,18 @@ ALTERATIONS = [
 
 
 def _c(cid: str, section: str, kind: str, rule: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {"id": cid, "section": section, "text": "", "span": [0, 0], "kind": kind, "computable": True,
-            "negated": False, "entities": [], "rule": rule, **extra}  # fmt: skip
+    return {
+        "id": cid,
+        "section": section,
+        "text": "",
+        "span": [0, 0],
+        "kind": kind,
+        "computable": True,
+        "negated": False,
+        "entities": [],
+        "rule": rule,
+        **extra,
+    }
 
 
 def trial(rng: random.Random) -> list[dict[str, Any]]:
@@ -212,10 +405,20 @@ def trial(rng: random.Random) -> list[dict[str, Any]]:
 
     def add(kind: str, rule: dict[str, Any], exclusion: bool = False, **extra: Any) -> None:
         where = exc if exclusion else inc
-        where.append(_c(f"{'E' if exclusion else 'I'}{len(where) + 1}", "exclusion" if exclusion else "inclusion",
-                        kind, rule, **extra))  # fmt: skip
+        where.append(
+            _c(
+                f"{'E' if exclusion else 'I'}{len(where) + 1}",
+                "exclusion" if exclusion else "inclusion",
+                kind,
+                rule,
+                **extra,
+            )
+        )
 
-    add("age", {"min": rng.choice((18, 18, 18, 12)), "unit": "a", **({"max": 75} if rng.random() < 0.1 else {})})
+    add(
+        "age",
+        {"min": rng.choice((18, 18, 18, 12)), "unit": "a", **({"max": 75} if rng.random() < 0.1 else {})},
+    )
     if rng.random() < 0.15:
         add("diagnosis", {"any_solid": True})
     else:
@@ -227,7 +430,10 @@ def trial(rng: random.Random) -> list[dict[str, Any]]:
         if len(picks) == 1:
             add("alteration", dict(picks[0]))
         else:
-            children = [_c(f"I{len(inc) + 1}.{j + 1}", "inclusion", "alteration", dict(p)) for j, p in enumerate(picks)]
+            children = [
+                _c(f"I{len(inc) + 1}.{j + 1}", "inclusion", "alteration", dict(p))
+                for j, p in enumerate(picks)
+            ]
             add("group", {}, operator="any", children=children)
     if rng.random() < 0.05:
         add("tmb", {"min": 10.0})
@@ -248,15 +454,28 @@ def trial(rng: random.Random) -> list[dict[str, Any]]:
         add("measurement", {"loinc": "777-3", "min": rng.choice((75, 100)), "unit": "10*3/uL"})
         add("measurement", {"loinc": "718-7", "min": rng.choice((8, 9)), "unit": "g/dL"})
         add("measurement", {"loinc": "1975-2", "max": 1.5, "relative_to": "ULN"})
-        liver = [{"condition": "liver metastases", "max": 5, "relative_to": "ULN"}] if rng.random() < 0.5 else []
+        liver = (
+            [{"condition": "liver metastases", "max": 5, "relative_to": "ULN"}] if rng.random() < 0.5 else []
+        )
         for loinc in ("1920-8", "1742-6"):
-            add("measurement", {"loinc": loinc, "max": rng.choice((2.5, 3)), "relative_to": "ULN",
-                                "alternatives": liver})  # fmt: skip
+            add(
+                "measurement",
+                {"loinc": loinc, "max": rng.choice((2.5, 3)), "relative_to": "ULN", "alternatives": liver},
+            )
         renal = [
-            _c(f"I{len(inc) + 1}.1", "inclusion", "measurement", {"loinc": "2160-0", "max": 1.5, "relative_to": "ULN"}),
-            _c(f"I{len(inc) + 1}.2", "inclusion", "measurement",
-               {"loinc": "2164-2", "min": rng.choice((40, 50, 60)), "unit": "mL/min"}),
-        ]  # fmt: skip
+            _c(
+                f"I{len(inc) + 1}.1",
+                "inclusion",
+                "measurement",
+                {"loinc": "2160-0", "max": 1.5, "relative_to": "ULN"},
+            ),
+            _c(
+                f"I{len(inc) + 1}.2",
+                "inclusion",
+                "measurement",
+                {"loinc": "2164-2", "min": rng.choice((40, 50, 60)), "unit": "mL/min"},
+            ),
+        ]
         add("group", {}, operator="any", children=renal)
     if rng.random() < 0.2:
         add("prior_therapy", {"classes": ["platinum"], "min_lines": 1})
@@ -273,8 +492,10 @@ def trial(rng: random.Random) -> list[dict[str, Any]]:
     if rng.random() < 0.3:
         add("condition", {"condition": "interstitial lung disease"}, exclusion=True)
     if rng.random() < 0.3:
-        children = [_c(f"E{len(exc) + 1}.1", "exclusion", "condition", {"condition": "hiv"}),
-                    _c(f"E{len(exc) + 1}.2", "exclusion", "condition", {"condition": "hepatitis b"})]  # fmt: skip
+        children = [
+            _c(f"E{len(exc) + 1}.1", "exclusion", "condition", {"condition": "hiv"}),
+            _c(f"E{len(exc) + 1}.2", "exclusion", "condition", {"condition": "hepatitis b"}),
+        ]
         add("group", {}, exclusion=True, operator="any", children=children)
     if rng.random() < 0.8:
         add("pregnancy", {}, exclusion=True)

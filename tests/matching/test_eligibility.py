@@ -21,8 +21,18 @@ RECENT = dt.date(2026, 10, 23)
 
 
 def crit(kind, rule, section="inclusion", negated=False, cid="I1", **extra):
-    return {"id": cid, "section": section, "text": "", "span": [0, 0], "kind": kind, "computable": True,
-            "negated": negated, "entities": [], "rule": rule, **extra}  # fmt: skip
+    return {
+        "id": cid,
+        "section": section,
+        "text": "",
+        "span": [0, 0],
+        "kind": kind,
+        "computable": True,
+        "negated": negated,
+        "entities": [],
+        "rule": rule,
+        **extra,
+    }
 
 
 def patient(**facts):
@@ -74,7 +84,11 @@ def egfr(protein, klass="DEL", present=True):
     ("rule", "finding", "expected"),
     [
         ({"gene": "EGFR", "exon": 19, "variant_class": "deletion"}, egfr("p.Leu747_Thr751del"), "met"),
-        ({"gene": "EGFR", "exon": 19, "variant_class": "deletion"}, egfr("p.Ser768_Asp770dup", "INS"), "not_met"),
+        (
+            {"gene": "EGFR", "exon": 19, "variant_class": "deletion"},
+            egfr("p.Ser768_Asp770dup", "INS"),
+            "not_met",
+        ),
         ({"gene": "EGFR", "protein": "L858R"}, egfr("p.Leu858Arg", "SNV"), "met"),
         ({"gene": "EGFR", "protein": "p.L858R"}, egfr("p.Thr790Met", "SNV"), "not_met"),
         ({"gene": "EGFR", "protein": "L858"}, egfr("p.Leu858Met", "SNV"), "met"),
@@ -88,7 +102,9 @@ def test_alteration_levels_from_hgvs(rule, finding, expected):
 
 def test_untested_gene_is_unknown_and_tested_gene_is_negative_for_unlisted_variants():
     rule = crit("alteration", {"gene": "BRAF", "protein": "V600E"})
-    tested_other = patient(findings=(FindingFact("BRAF", True, protein_change="p.Val600Lys", variant_class="SNV"),))
+    tested_other = patient(
+        findings=(FindingFact("BRAF", True, protein_change="p.Val600Lys", variant_class="SNV"),)
+    )
 
     assert verdict(rule, patient()) == "unknown"
     assert verdict(rule, tested_other) == "not_met"
@@ -114,8 +130,12 @@ def test_fusion_with_and_without_partner():
 
 def test_germline_requirement_is_unknown_for_a_variant_of_unknown_origin():
     rule = crit("alteration", {"gene": "BRCA2", "variant_class": "mutation", "origin": "germline"})
-    unknown_origin = patient(findings=(FindingFact("BRCA2", True, protein_change="p.Asn372His", variant_class="SNV"),))
-    somatic = patient(findings=(FindingFact("BRCA2", True, "p.Asn372His", variant_class="SNV", origin="somatic"),))
+    unknown_origin = patient(
+        findings=(FindingFact("BRCA2", True, protein_change="p.Asn372His", variant_class="SNV"),)
+    )
+    somatic = patient(
+        findings=(FindingFact("BRCA2", True, "p.Asn372His", variant_class="SNV", origin="somatic"),)
+    )
 
     assert verdict(rule, unknown_origin) == "unknown"
     assert verdict(rule, somatic) == "not_met"
@@ -159,7 +179,10 @@ def test_her2_by_ihc_and_ish(want, ihc, ish, expected):
     if ish:
         facts.append(BiomarkerFact("HER2-ISH", result=ish))
 
-    assert verdict(crit("expression", {"marker": "HER2", "result": want}), patient(biomarkers=tuple(facts))) == expected
+    assert (
+        verdict(crit("expression", {"marker": "HER2", "result": want}), patient(biomarkers=tuple(facts)))
+        == expected
+    )
 
 
 def alt(value, date=RECENT, high=56.0):
@@ -183,8 +206,15 @@ def test_uln_multiple_comes_from_the_observation_reference_range():
 
 
 def test_conditional_alternative_makes_a_fail_unknown_only_if_it_could_be_met():
-    rule = crit("measurement", {"loinc": "1742-6", "max": 3, "relative_to": "ULN",
-                                "alternatives": [{"condition": "liver metastases", "max": 5, "relative_to": "ULN"}]})  # fmt: skip
+    rule = crit(
+        "measurement",
+        {
+            "loinc": "1742-6",
+            "max": 3,
+            "relative_to": "ULN",
+            "alternatives": [{"condition": "liver metastases", "max": 5, "relative_to": "ULN"}],
+        },
+    )
     liver = DiagnosisFact("metastasis", "ICD-10-CM", "C78.7", "Liver metastases")
 
     assert verdict(rule, patient(labs=(alt(190),))) == "unknown"
@@ -193,7 +223,10 @@ def test_conditional_alternative_makes_a_fail_unknown_only_if_it_could_be_met():
 
 
 def test_creatinine_clearance_by_cockcroft_gault_when_none_is_recorded():
-    labs = (LabFact("2160-0", 0.8, "mg/dL", 0.5, 1.1, date=RECENT), LabFact("29463-7", 72.0, "kg", date=RECENT))
+    labs = (
+        LabFact("2160-0", 0.8, "mg/dL", 0.5, 1.1, date=RECENT),
+        LabFact("29463-7", 72.0, "kg", date=RECENT),
+    )
     record = patient(birth_date=dt.date(1960, 6, 1), labs=labs)  # 66 y, female: about 79 mL/min
 
     assert verdict(crit("measurement", {"loinc": "2164-2", "min": 35, "unit": "mL/min"}), record) == "met"
@@ -201,7 +234,9 @@ def test_creatinine_clearance_by_cockcroft_gault_when_none_is_recorded():
 
 
 def test_prior_therapy_by_class_and_exclusion_inverts():
-    nivolumab = TherapyFact("nivolumab", "DB09035", (), dt.date(2026, 10, 13), status="completed", date=dt.date(2026, 9, 15))
+    nivolumab = TherapyFact(
+        "nivolumab", "DB09035", (), dt.date(2026, 10, 13), status="completed", date=dt.date(2026, 9, 15)
+    )
     rule = crit("prior_therapy", {"classes": ["anti-PD-1"]}, section="exclusion")
 
     assert verdict(rule, patient(therapies=(nivolumab,))) == "not_met"
@@ -209,8 +244,9 @@ def test_prior_therapy_by_class_and_exclusion_inverts():
 
 
 def test_washout_is_relative_to_the_match_date():
-    chemo = TherapyFact("carboplatin", "DB00958", end_date=dt.date(2026, 10, 20), status="completed",
-                        date=dt.date(2026, 8, 1))  # fmt: skip
+    chemo = TherapyFact(
+        "carboplatin", "DB00958", end_date=dt.date(2026, 10, 20), status="completed", date=dt.date(2026, 8, 1)
+    )
     rule = crit("washout", {"any_anticancer": True, "days": 21}, section="exclusion")
 
     assert verdict(rule, patient(therapies=(chemo,)), dt.date(2026, 11, 1)) == "not_met"
@@ -218,7 +254,9 @@ def test_washout_is_relative_to_the_match_date():
 
 
 def test_line_counts_fail_only_when_the_record_proves_too_many():
-    lines = tuple(TherapyFact(f"drug{i}", line=i, status="completed", date=dt.date(2025, i, 1)) for i in (1, 2, 3))
+    lines = tuple(
+        TherapyFact(f"drug{i}", line=i, status="completed", date=dt.date(2025, i, 1)) for i in (1, 2, 3)
+    )
     rule = crit("prior_therapy", {"max_lines": 2})
 
     assert verdict(rule, patient(therapies=lines)) == "not_met"
@@ -227,15 +265,29 @@ def test_line_counts_fail_only_when_the_record_proves_too_many():
 
 def test_ecog_most_recent_and_karnofsky_converted_by_documented_table():
     ecog = crit("performance_status", {"scale": "ECOG", "max": 1})
-    later_worse = patient(performance=(PerformanceFact("ECOG", 0, date=dt.date(2026, 1, 1)),
-                                       PerformanceFact("ECOG", 2, date=RECENT)))  # fmt: skip
+    later_worse = patient(
+        performance=(
+            PerformanceFact("ECOG", 0, date=dt.date(2026, 1, 1)),
+            PerformanceFact("ECOG", 2, date=RECENT),
+        )
+    )
 
     assert verdict(ecog, later_worse) == "not_met"
     assert verdict(ecog, patient(performance=(PerformanceFact("KPS", 90, date=RECENT),))) == "met"
-    assert verdict(crit("performance_status", {"scale": "KPS", "min": 70}),
-                   patient(performance=(PerformanceFact("ECOG", 1, date=RECENT),))) == "met"  # fmt: skip
-    assert verdict(crit("performance_status", {"scale": "KPS", "min": 90}),
-                   patient(performance=(PerformanceFact("ECOG", 1, date=RECENT),))) == "unknown"  # fmt: skip
+    assert (
+        verdict(
+            crit("performance_status", {"scale": "KPS", "min": 70}),
+            patient(performance=(PerformanceFact("ECOG", 1, date=RECENT),)),
+        )
+        == "met"
+    )
+    assert (
+        verdict(
+            crit("performance_status", {"scale": "KPS", "min": 90}),
+            patient(performance=(PerformanceFact("ECOG", 1, date=RECENT),)),
+        )
+        == "unknown"
+    )
 
 
 def test_pregnancy_criteria_do_not_apply_to_men_or_women_over_60():
@@ -244,8 +296,13 @@ def test_pregnancy_criteria_do_not_apply_to_men_or_women_over_60():
     assert verdict(rule, patient(sex="male")) == "not_applicable"
     assert verdict(rule, patient(birth_date=dt.date(1950, 1, 1))) == "not_applicable"
     assert verdict(rule, patient(birth_date=dt.date(1995, 1, 1))) == "unknown"
-    assert verdict(rule, patient(birth_date=dt.date(1995, 1, 1),
-                                 pregnancy=(PregnancyFact("not_pregnant", date=RECENT),))) == "met"  # fmt: skip
+    assert (
+        verdict(
+            rule,
+            patient(birth_date=dt.date(1995, 1, 1), pregnancy=(PregnancyFact("not_pregnant", date=RECENT),)),
+        )
+        == "met"
+    )
 
 
 def test_recorded_exclusion_condition_fails_and_silent_record_is_unknown():
@@ -284,9 +341,25 @@ def test_malformed_rule_names_the_criterion_and_field():
 
 
 def test_ctml_tree_converts_to_the_same_criteria_form():
-    tree = [{"and": [{"clinical": {"age_numerical": ">=18", "oncotree_primary_diagnosis": "Non-Small Cell Lung Cancer"}},
-                     {"genomic": {"hugo_symbol": "BRAF", "wildcard_protein_change": "p.V600",
-                                  "variant_category": "Mutation"}}]}]  # fmt: skip
+    tree = [
+        {
+            "and": [
+                {
+                    "clinical": {
+                        "age_numerical": ">=18",
+                        "oncotree_primary_diagnosis": "Non-Small Cell Lung Cancer",
+                    }
+                },
+                {
+                    "genomic": {
+                        "hugo_symbol": "BRAF",
+                        "wildcard_protein_change": "p.V600",
+                        "variant_category": "Mutation",
+                    }
+                },
+            ]
+        }
+    ]
     record = patient(
         diagnoses=(DiagnosisFact("cancer", oncotree_code="LUAD"),),
         findings=(FindingFact("BRAF", True, protein_change="p.Val600Lys", variant_class="SNV"),),

@@ -38,53 +38,123 @@ records = st.builds(
     key=st.just("p"),
     sex=st.sampled_from(["female", "male", "unknown"]),
     birth_date=st.one_of(st.none(), st.dates(dt.date(1930, 1, 1), dt.date(2012, 1, 1))),
-    diagnoses=st.lists(st.builds(DiagnosisFact, category=st.sampled_from(["cancer", "metastasis", "comorbidity"]),
-                                 code_system=st.just("ICD-10-CM"), code=st.sampled_from(["", "C78.7", "J84.9", "C79.31"]),
-                                 oncotree_code=st.sampled_from(["", "LUAD", "NSCLC", "IDC", "AML", "LUNG"]),
-                                 stage=st.sampled_from(["", "IV", "IIIB", "III"]),
-                                 clinical_status=st.sampled_from(["", "active", "resolved"]), date=dates),
-                        max_size=3).map(tuple),  # fmt: skip
-    labs=st.lists(st.builds(LabFact, loinc=st.sampled_from(["751-8", "1742-6", "2160-0", "29463-7"]),
-                            value=st.floats(0.1, 300), unit=st.sampled_from(["10*3/uL", "U/L", "mg/dL", "kg"]),
-                            ref_low=st.one_of(st.none(), st.just(1.0)), ref_high=st.one_of(st.none(), st.floats(1, 60)),
-                            date=dates), max_size=4).map(tuple),  # fmt: skip
-    performance=st.lists(st.builds(PerformanceFact, scale=st.sampled_from(["ECOG", "KPS"]),
-                                   value=st.integers(0, 5) | st.sampled_from([60, 70, 80, 90, 100]), date=dates),
-                         max_size=2).map(tuple),  # fmt: skip
+    diagnoses=st.lists(
+        st.builds(
+            DiagnosisFact,
+            category=st.sampled_from(["cancer", "metastasis", "comorbidity"]),
+            code_system=st.just("ICD-10-CM"),
+            code=st.sampled_from(["", "C78.7", "J84.9", "C79.31"]),
+            oncotree_code=st.sampled_from(["", "LUAD", "NSCLC", "IDC", "AML", "LUNG"]),
+            stage=st.sampled_from(["", "IV", "IIIB", "III"]),
+            clinical_status=st.sampled_from(["", "active", "resolved"]),
+            date=dates,
+        ),
+        max_size=3,
+    ).map(tuple),
+    labs=st.lists(
+        st.builds(
+            LabFact,
+            loinc=st.sampled_from(["751-8", "1742-6", "2160-0", "29463-7"]),
+            value=st.floats(0.1, 300),
+            unit=st.sampled_from(["10*3/uL", "U/L", "mg/dL", "kg"]),
+            ref_low=st.one_of(st.none(), st.just(1.0)),
+            ref_high=st.one_of(st.none(), st.floats(1, 60)),
+            date=dates,
+        ),
+        max_size=4,
+    ).map(tuple),
+    performance=st.lists(
+        st.builds(
+            PerformanceFact,
+            scale=st.sampled_from(["ECOG", "KPS"]),
+            value=st.integers(0, 5) | st.sampled_from([60, 70, 80, 90, 100]),
+            date=dates,
+        ),
+        max_size=2,
+    ).map(tuple),
     findings=st.lists(findings, max_size=3).map(tuple),
-    biomarkers=st.lists(st.builds(BiomarkerFact, marker=st.sampled_from(["TMB", "MSI", "MMR", "PD-L1", "HER2-IHC",
-                                                                          "HER2-ISH", "ER"]),
-                                  value_number=st.one_of(st.none(), st.floats(0, 100)),
-                                  result=st.sampled_from(["", "MSI-H", "MSS", "dMMR", "positive", "negative", "1+",
-                                                          "2+", "3+", "0", "amplified", "not-amplified"]),
-                                  scoring=st.sampled_from(["", "TPS", "CPS"]), clone=st.sampled_from(["", "22C3"]),
-                                  date=dates), max_size=3).map(tuple),  # fmt: skip
-    therapies=st.lists(st.builds(TherapyFact, drug_name=st.sampled_from(["nivolumab", "carboplatin"]),
-                                 drugbank_id=st.sampled_from(["DB09035", "DB00958", ""]),
-                                 end_date=dates, line=st.one_of(st.none(), st.integers(1, 4)),
-                                 status=st.sampled_from(["completed", "active"]), date=dates),
-                       max_size=3).map(tuple),  # fmt: skip
-    pregnancy=st.lists(st.builds(PregnancyFact, status=st.sampled_from(["pregnant", "not_pregnant", "unknown"]),
-                                 date=dates), max_size=1).map(tuple),  # fmt: skip
+    biomarkers=st.lists(
+        st.builds(
+            BiomarkerFact,
+            marker=st.sampled_from(["TMB", "MSI", "MMR", "PD-L1", "HER2-IHC", "HER2-ISH", "ER"]),
+            value_number=st.one_of(st.none(), st.floats(0, 100)),
+            result=st.sampled_from(
+                [
+                    "",
+                    "MSI-H",
+                    "MSS",
+                    "dMMR",
+                    "positive",
+                    "negative",
+                    "1+",
+                    "2+",
+                    "3+",
+                    "0",
+                    "amplified",
+                    "not-amplified",
+                ]
+            ),
+            scoring=st.sampled_from(["", "TPS", "CPS"]),
+            clone=st.sampled_from(["", "22C3"]),
+            date=dates,
+        ),
+        max_size=3,
+    ).map(tuple),
+    therapies=st.lists(
+        st.builds(
+            TherapyFact,
+            drug_name=st.sampled_from(["nivolumab", "carboplatin"]),
+            drugbank_id=st.sampled_from(["DB09035", "DB00958", ""]),
+            end_date=dates,
+            line=st.one_of(st.none(), st.integers(1, 4)),
+            status=st.sampled_from(["completed", "active"]),
+            date=dates,
+        ),
+        max_size=3,
+    ).map(tuple),
+    pregnancy=st.lists(
+        st.builds(PregnancyFact, status=st.sampled_from(["pregnant", "not_pregnant", "unknown"]), date=dates),
+        max_size=1,
+    ).map(tuple),
 )
-leaf_rules = st.sampled_from([
-    ("age", {"min": 18, "max": 75}), ("sex", {"sex": "female"}), ("diagnosis", {"oncotree": ["NSCLC"]}),
-    ("diagnosis", {"any_solid": True}), ("stage", {"stages": ["IIIB", "IV"]}),
-    ("performance_status", {"scale": "ECOG", "max": 1}), ("performance_status", {"scale": "KPS", "min": 70}),
-    ("measurement", {"loinc": "751-8", "min": 1.5, "unit": "10*9/L"}),
-    ("measurement", {"loinc": "1742-6", "max": 3, "relative_to": "ULN",
-                     "alternatives": [{"condition": "liver metastases", "max": 5, "relative_to": "ULN"}]}),
-    ("measurement", {"loinc": "2164-2", "min": 50, "unit": "mL/min"}),
-    ("prior_therapy", {"classes": ["anti_pd_1"]}), ("prior_therapy", {"max_lines": 1}),
-    ("prior_therapy", {"drugs": ["DB00958"], "within_days": 60}),
-    ("washout", {"any_anticancer": True, "days": 21}), ("condition", {"condition": "interstitial lung disease"}),
-    ("condition", {"icd10": ["C79.3"], "qualifier": "active", "within_years": 1}), ("pregnancy", {}),
-    ("tmb", {"min": 10}), ("msi", {"status": "MSI-H"}), ("msi", {"status": "MSS"}),
-    ("expression", {"marker": "PD-L1", "scoring": "TPS", "min": 50}),
-    ("expression", {"marker": "HER2", "result": "low"}), ("expression", {"marker": "ER", "result": "positive"}),
-    ("measurable_disease", {}), ("administrative", {}),
-    *[("alteration", a) for a in ALTERATIONS],
-])  # fmt: skip
+leaf_rules = st.sampled_from(
+    [
+        ("age", {"min": 18, "max": 75}),
+        ("sex", {"sex": "female"}),
+        ("diagnosis", {"oncotree": ["NSCLC"]}),
+        ("diagnosis", {"any_solid": True}),
+        ("stage", {"stages": ["IIIB", "IV"]}),
+        ("performance_status", {"scale": "ECOG", "max": 1}),
+        ("performance_status", {"scale": "KPS", "min": 70}),
+        ("measurement", {"loinc": "751-8", "min": 1.5, "unit": "10*9/L"}),
+        (
+            "measurement",
+            {
+                "loinc": "1742-6",
+                "max": 3,
+                "relative_to": "ULN",
+                "alternatives": [{"condition": "liver metastases", "max": 5, "relative_to": "ULN"}],
+            },
+        ),
+        ("measurement", {"loinc": "2164-2", "min": 50, "unit": "mL/min"}),
+        ("prior_therapy", {"classes": ["anti_pd_1"]}),
+        ("prior_therapy", {"max_lines": 1}),
+        ("prior_therapy", {"drugs": ["DB00958"], "within_days": 60}),
+        ("washout", {"any_anticancer": True, "days": 21}),
+        ("condition", {"condition": "interstitial lung disease"}),
+        ("condition", {"icd10": ["C79.3"], "qualifier": "active", "within_years": 1}),
+        ("pregnancy", {}),
+        ("tmb", {"min": 10}),
+        ("msi", {"status": "MSI-H"}),
+        ("msi", {"status": "MSS"}),
+        ("expression", {"marker": "PD-L1", "scoring": "TPS", "min": 50}),
+        ("expression", {"marker": "HER2", "result": "low"}),
+        ("expression", {"marker": "ER", "result": "positive"}),
+        ("measurable_disease", {}),
+        ("administrative", {}),
+        *[("alteration", a) for a in ALTERATIONS],
+    ]
+)
 
 
 @st.composite

@@ -74,10 +74,7 @@ def _condition(node: Node, view: View) -> _Eval:
         return _Eval(value, out.evidence, out.missing if value == U else None, fit)
     children = tuple((child, _condition(child, view)) for child in node.children)
     values = [e.value for _, e in children if e.value != NA]
-    if not values:
-        value = NA
-    else:
-        value = min(values) if node.operator == "all" else max(values)
+    value = NA if not values else min(values) if node.operator == "all" else max(values)
     value = NOT[value] if node.negated else value
     missing = scoring.what_would_decide(e.missing for _, e in children if e.value == U)
     fits = [e.fit for c, e in children if c.molecular and e.fit is not None]

@@ -39,9 +39,16 @@ def _bounds(expr: str, where: str) -> dict[str, Any]:
 
 def _leaf(cid: str, kind: str, rule: dict[str, Any], negated: bool = False, text: str = "") -> dict[str, Any]:
     return {
-        "id": cid, "section": "inclusion", "text": text, "span": [0, 0], "kind": kind, "computable": True,
-        "negated": negated, "entities": [], "rule": rule,
-    }  # fmt: skip
+        "id": cid,
+        "section": "inclusion",
+        "text": text,
+        "span": [0, 0],
+        "kind": kind,
+        "computable": True,
+        "negated": negated,
+        "entities": [],
+        "rule": rule,
+    }
 
 
 def _group(cid: str, operator: str, children: list[dict[str, Any]]) -> dict[str, Any]:

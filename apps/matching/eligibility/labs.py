@@ -75,8 +75,13 @@ class Measurement:
             missing = "; ".join(
                 [f"reference range of {self.name}"] if self.relative_to else [f"{self.name} in a known unit"]
             )
-            if self.alternatives and self.test(self.bounds, self.relative_to, fact.value, fact.unit,
-                                               fact.ref_low, fact.ref_high) == F:  # fmt: skip
+            if (
+                self.alternatives
+                and self.test(
+                    self.bounds, self.relative_to, fact.value, fact.unit, fact.ref_low, fact.ref_high
+                )
+                == F
+            ):
                 missing = "; ".join(f"history of {a.condition.name}" for a in self.alternatives)
         return Outcome(value, cite(f"{self.name} {fact.value:g} {fact.unit}".rstrip(), fact), missing)
 

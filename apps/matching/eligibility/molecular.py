@@ -155,8 +155,11 @@ def alteration_from(rule: dict[str, Any], where: str) -> Alteration:
     if partner and partner.lower() not in NO_PARTNER:
         classes = CLASSES["fusion"]
     exon = rule.get("exon")
-    label = " ".join(str(x) for x in (protein or (f"codon {codon}" if codon else ""),
-                                      f"exon {exon}" if exon else "", klass) if x)  # fmt: skip
+    label = " ".join(
+        str(x)
+        for x in (protein or (f"codon {codon}" if codon else ""), f"exon {exon}" if exon else "", klass)
+        if x
+    )
     return Alteration(
         gene=gene,
         protein=protein,

@@ -40,7 +40,8 @@ class DrugSet:
 
 
 def drug_set(rule: dict[str, Any]) -> DrugSet:
-    drugs, names = [], []
+    drugs: list[str] = []
+    names: list[str] = []
     for d in words(rule.get("drugs")):
         (drugs if d.upper().startswith("DB") and d[2:].isdigit() else names).append(d)
     classes = []

@@ -77,7 +77,7 @@ class Criteria:
 
 
 def prepare(criteria: list[dict[str, Any]] | Criteria, *, strict: bool = True) -> Criteria:
-    """Read criteria dicts. strict: raise CriteriaError on an unreadable criterion; else keep it as unknown."""
+    """Read criteria dicts; strict: raise CriteriaError on an unreadable criterion, else keep it unknown."""
     if isinstance(criteria, Criteria):
         return criteria
     if not isinstance(criteria, list):

@@ -43,5 +43,13 @@ def match_all(
     if len(blocks) == 1:
         return blocks[0]
     empty = np.zeros((program.n_trials, 0))
-    return Results(slice(0, 0), empty.astype(np.int8), empty, empty, empty, empty.astype(np.int16),
-                   empty.astype(np.int16), None)  # fmt: skip
+    return Results(
+        slice(0, 0),
+        empty.astype(np.int8),
+        empty,
+        empty,
+        empty,
+        empty.astype(np.int16),
+        empty.astype(np.int16),
+        None,
+    )

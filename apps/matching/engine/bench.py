@@ -57,8 +57,11 @@ def bench(
             for t, _ in wanted.get(p, ()):
                 j = p - result.patients.start
                 s0, size = int(program.top_starts[t]), len(prepared[t].tops)
-                engine_out[(t, p)] = (int(result.status[t, j]), int(result.first_failed[t, j]),
-                                      result.verdicts[s0:s0 + size, j].tolist())  # fmt: skip
+                engine_out[(t, p)] = (
+                    int(result.status[t, j]),
+                    int(result.first_failed[t, j]),
+                    result.verdicts[s0 : s0 + size, j].tolist(),
+                )
     seconds = time.perf_counter() - start
 
     ref_start = time.perf_counter()

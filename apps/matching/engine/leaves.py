@@ -8,8 +8,17 @@ from typing import Any
 import numpy as np
 
 from apps.matching.eligibility.base import NA, Bounds, F, T, U
-from apps.matching.eligibility.clinical import CREATININE, WEIGHT, Age, Condition, Diagnosis, Performance
-from apps.matching.eligibility.clinical import Pregnancy, Sex, Stage
+from apps.matching.eligibility.clinical import (
+    CREATININE,
+    WEIGHT,
+    Age,
+    Condition,
+    Diagnosis,
+    Performance,
+    Pregnancy,
+    Sex,
+    Stage,
+)
 from apps.matching.eligibility.labs import Measurement, unit_factor
 from apps.matching.eligibility.markers import IHC, ISH, Expression, Her2, her2_value
 from apps.matching.eligibility.molecular import Alteration, Msi, Tmb
@@ -141,8 +150,9 @@ def _lab_unit(key: tuple[str, str]) -> str:
     return key[1]
 
 
-def _creatinine_unit(key: tuple[str, str]) -> str:
-    return key[1] or "mg/dL"
+def _creatinine_factor(key: tuple[str, str]) -> float:
+    found = unit_factor(key[1] or "mg/dL", "mg/dL", CREATININE)
+    return np.nan if found is None else found
 
 
 def _measurement(rule: Measurement, s: FeatureStore) -> I8:
@@ -168,8 +178,7 @@ def _estimate(rule: Measurement, s: FeatureStore) -> I8:
     if not ok.any():
         return out
     cval, wval = t.at(t.cols["value"], creat, np.nan), t.at(t.cols["value"], weight, np.nan)
-    per = t.per_sig("creatinine-factor", lambda k: unit_factor(k[1] or "mg/dL", "mg/dL", CREATININE) or np.nan,
-                    np.float64)  # fmt: skip
+    per = t.per_sig("creatinine-factor", _creatinine_factor, np.float64)
     fac = t.at(per[t.sig], creat, np.nan)
     with np.errstate(divide="ignore", invalid="ignore"):
         ok &= ~np.isnan(fac) & (cval > 0)

@@ -71,7 +71,13 @@ def compile_trials(trials: Sequence[list[dict[str, Any]] | Criteria]) -> Program
     height: list[int] = []
     rule_index: dict[str, int] = {}
     rules: list[Any] = []
-    tops, excl, starts, position, weights, fit_tops, fit_trial = [], [], [], [], [], [], []
+    tops: list[int] = []
+    excl: list[bool] = []
+    starts: list[int] = []
+    position: list[int] = []
+    weights: list[float] = []
+    fit_tops: list[int] = []
+    fit_trial: list[int] = []
 
     def add(node: Node) -> int:
         kids = [add(child) for child in node.children] if node.leaf is None and node.fixed is None else []

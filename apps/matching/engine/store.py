@@ -20,11 +20,9 @@ import numpy.typing as npt
 
 from apps.matching.eligibility.clinical import ENDED
 from apps.matching.records import (
-    BiomarkerFact,
     DiagnosisFact,
     FindingFact,
     PatientRecord,
-    PerformanceFact,
 )
 
 I8 = npt.NDArray[np.int8]
@@ -45,7 +43,7 @@ class Table:
     cols: dict[str, np.ndarray] = field(default_factory=dict)
     _memo: dict[Any, np.ndarray] = field(default_factory=dict)
 
-    def per_sig(self, key: Any, fn: Callable[[Any], int], dtype: Any = np.int8) -> np.ndarray:
+    def per_sig(self, key: Any, fn: Callable[[Any], Any], dtype: Any = np.int8) -> np.ndarray:
         """fn over each distinct fact, as an array indexed by signature (memoised under `key`)."""
         if key not in self._memo:
             self._memo[key] = np.fromiter((fn(rep) for rep in self.reps), dtype=dtype, count=len(self.reps))
