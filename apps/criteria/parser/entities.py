@@ -177,8 +177,10 @@ def find(text: str, view: str, start: int, end: int) -> list[Entity]:
                 out[:] = [o for o in out if o not in inside]
         if not _overlaps(ent, out):
             out.append(ent)
+    _organ_conditions(view, start, end, out)
     _cue_entities(view, start, end, out)
     _values(view, start, end, out)
+    _age_words(view, start, end, out)
     out.sort(key=lambda e: (e.start, e.end))
     return out
 
@@ -190,8 +192,34 @@ def _cue_entities(view: str, start: int, end: int, out: list[Entity]) -> None:
                 ent = Entity(etype, m.start(), m.end())
                 if not _overlaps(ent, out):
                     out.append(ent)
-    for m in re.finditer(r"(?<!of )\bage[sd]?\b", view[start:end]):
-        ent = Entity("age", start + m.start(), start + m.end())
+
+
+def _age_words(view: str, start: int, end: int, out: list[Entity]) -> None:
+    taken = [e for e in out if e.type != "value"]  # "18 years of age": the value and the word both stand
+    for m in _AGE_WORD.finditer(view, start, end):
+        ent = Entity("age", m.start(), m.end())
+        if not _overlaps(ent, taken):
+            out.append(ent)
+
+
+_NOT_A_BOUND = re.compile(
+    r"(?:\b(?:type|phase|part|cohort|arm|version|hiv|covid|cycle|day|section|table|figure|step|level|module|"
+    r"substudy|group|trial|study|protocol|cd|ca|il|p|v)\s*-?\s*|[a-z]-)$"
+)
+_AGE_WORD = re.compile(r"\bage[sd]?\b")
+_ORGAN = re.compile(
+    r"\b(cardiac|cardiovascular|renal|kidney|hepatic|liver|pulmonary|lung|gastrointestinal|neurologic(?:al)?|"
+    r"psychiatric|metabolic|endocrine|respiratory|thyroid|autoimmune|immunologic(?:al)?|infectious|mental|"
+    r"cerebrovascular|vascular|heart|bone\s+marrow|hematologic(?:al)?|rheumatologic|dermatologic|ocular)\b"
+    r"(?=(?:\s*(?:,|or|and|and/or|/)\s*[a-z-]+){0,6}\s+(?:diseases?|disorders?|dysfunction|impairment|"
+    r"insufficiency|illness(?:es)?|conditions?|failure|abnormalit(?:y|ies)|compromise))"
+)
+
+
+def _organ_conditions(view: str, start: int, end: int, out: list[Entity]) -> None:
+    """Each organ of "cardiac, renal or hepatic disease" names a condition of its own."""
+    for m in _ORGAN.finditer(view, start, end):
+        ent = Entity("condition", m.start(), m.end(), None, "organ")
         if not _overlaps(ent, out):
             out.append(ent)
 
@@ -200,6 +228,9 @@ def _values(view: str, start: int, end: int, out: list[Entity]) -> None:
     for m in VALUE.finditer(view, start, end):
         num = m.group("num")
         if num in WORD_NUM and not (m.group("unit") or m.group("cmp")):
+            continue
+        bare = not (m.group("cmp") or m.group("unit") or m.group("num2") or m.group("trail"))
+        if bare and _NOT_A_BOUND.search(view, max(start, m.start() - 14), m.start()):
             continue
         glued = m.start() > 0 and (view[m.start() - 1].isalnum() or view[m.start() - 1] in "-.")
         if glued and not m.group("cmp"):
