@@ -42,7 +42,7 @@ def bench(
     FeatureStore.build(records[:1], AS_OF)
     compile_trials(criteria[:1])
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     store = FeatureStore.build(records, AS_OF)
     program = compile_trials(prepared)
     wanted: dict[int, list[tuple[int, int]]] = {}
@@ -63,6 +63,7 @@ def bench(
                     result.verdicts[s0 : s0 + size, j].tolist(),
                 )
     seconds = time.perf_counter() - start
+    cpu_seconds = time.process_time() - cpu_start
 
     ref_start = time.perf_counter()
     identical = True
@@ -86,5 +87,6 @@ def bench(
         "speedup": round(engine_rate / ref_rate, 1) if ref_rate else None,
         "verdicts_identical": bool(identical),
         "peak_rss_mb": round(peak_rss_mb(), 1),
+        "cpu_seconds": round(cpu_seconds, 3),
         "statuses": {"ineligible": int(counts[0]), "possible": int(counts[1]), "eligible": int(counts[2])},
     }
