@@ -1,6 +1,8 @@
 """Score parse() entities on ner_dev.tsv as ../shared/data/README.md describes (overlap, label mapping).
 
-Run: .venv/bin/python benchmarks/ner_eval.py [PATH_TO_TSV]
+Run: .venv/bin/python benchmarks/ner_eval.py [PATH_TO_TSV] [--errors LABEL]
+`--errors LABEL` prints that label's false negatives (FN, the gold span in [brackets]) and false
+positives (FP, the predicted span in [brackets]) after the table, one line each.
 A prediction counts for a label when its type maps to that label and it overlaps an annotated span of
 that label; a gold span is found when any prediction of a mapped type overlaps it. A `value` prediction
 overlapping no lower_bound or upper_bound span counts as a false positive for both labels.
@@ -8,6 +10,7 @@ overlapping no lower_bound or upper_bound span counts as a false positive for bo
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections import Counter
 from pathlib import Path
@@ -64,7 +67,13 @@ def read(path: Path) -> list[tuple[str, list[tuple[int, int, str]]]]:
     return rows
 
 
-def score(rows: list[tuple[str, list[tuple[int, int, str]]]]) -> dict[str, Counter]:
+def _mark(text: str, s: int, e: int) -> str:
+    return f"{text[:s]}[{text[s:e]}]{text[e:]}"
+
+
+def score(
+    rows: list[tuple[str, list[tuple[int, int, str]]]], errors: str | None = None
+) -> dict[str, Counter]:
     counts = {label: Counter() for label in MAPPING}
     for text, gold in rows:
         preds = _entities(parse(text))
@@ -78,9 +87,13 @@ def score(rows: list[tuple[str, list[tuple[int, int, str]]]]) -> dict[str, Count
                     counts[label]["tp"] += 1
                 elif not any(ps < ge and gs < pe for gs, ge in g_any):
                     counts[label]["fp"] += 1
+                    if label == errors:
+                        print("FP", _mark(text, ps, pe))
             for gs, ge in g:
                 if not any(ps < ge and gs < pe for ps, pe in p):
                     counts[label]["fn"] += 1
+                    if label == errors:
+                        print("FN", _mark(text, gs, ge))
     return counts
 
 
@@ -91,8 +104,11 @@ def prf(c: Counter) -> tuple[float, float, float]:
 
 
 def main() -> None:
-    path = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
-    counts = score(read(path))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("path", nargs="?", type=Path, default=DEFAULT)
+    ap.add_argument("--errors", metavar="LABEL", choices=sorted(MAPPING), help="print FN and FP lines")
+    args = ap.parse_args()
+    counts = score(read(args.path), args.errors)
     total: Counter = Counter()
     print(f"{'label':<18} {'P':>6} {'R':>6} {'F1':>6}   tp/fp/fn")
     for label, c in counts.items():
