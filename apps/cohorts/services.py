@@ -391,7 +391,7 @@ def analyse_survival(
 
 
 def _group_column(stratification: Stratification) -> str:
-    return stratification.get_kind_display()
+    return "subgroup"
 
 
 def _inputs(table: survival.SurvivalTable) -> dict[str, Any]:
