@@ -4,11 +4,14 @@ reference evaluator (oracle) for the per-criterion explanation of eligible and p
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import scoring
 from ..eligibility import PairResult, evaluate, prepare
+from ..engine import FeatureStore, compile_trials, match_all
 from ..records import PatientRecord
 
 
@@ -58,3 +61,38 @@ def evaluate_plan(
     rule cannot be read is kept as unknown (for review), a structurally broken list raises CriteriaError."""
     prepared = prepare(criteria, strict=False)
     return [_outcome(evaluate(prepared, record, as_of)) for record in records]
+
+
+def evaluate_plans(
+    criteria_lists: Sequence[list[dict[str, Any]]], records: Sequence[PatientRecord], as_of: dt.date
+) -> list[list[Outcome]]:
+    """Per plan, one outcome per record. The vectorised engine judges every pair at once; the reference
+    evaluator then explains only the eligible and possible pairs (ineligible ones keep the engine's score,
+    fits, unknown count and first failing criterion)."""
+    prepared = [prepare(c, strict=False) for c in criteria_lists]
+    if not prepared or not records:
+        return [[] for _ in prepared]
+    results = match_all(compile_trials(prepared), FeatureStore.build(records, as_of))
+    out: list[list[Outcome]] = []
+    for t, criteria in enumerate(prepared):
+        row: list[Outcome] = []
+        for j, record in enumerate(records):
+            status = scoring.STATUS_NAMES[int(results.status[t, j])]
+            failed = int(results.first_failed[t, j])
+            if status != scoring.INELIGIBLE or not 0 <= failed < len(criteria.tops):
+                row.append(_outcome(evaluate(criteria, record, as_of)))
+                continue
+            mfit = float(results.molecular_fit[t, j])
+            row.append(
+                Outcome(
+                    status=status,
+                    score=min(1.0, max(0.0, float(results.score[t, j]))),
+                    molecular_fit=None if math.isnan(mfit) else mfit,
+                    phenotypic_fit=float(results.phenotypic_fit[t, j]),
+                    first_failing=criteria.tops[failed].node.id,
+                    unknown=int(results.n_unknown[t, j]),
+                    not_met=1,
+                )
+            )
+        out.append(row)
+    return out

@@ -30,11 +30,8 @@ def compute(plans: Sequence[Plan], patient_ids: Sequence[int], as_of: dt.date) -
     records = build_records(patient_ids)
     pk_by_key = dict(Patient.objects.filter(pk__in=list(patient_ids)).values_list("key", "pk"))
     pks = [pk_by_key[r.key] for r in records]
-    outcomes = []
-    for plan in plans:
-        per_patient = evaluation.evaluate_plan(plan.criteria, records, as_of)
-        outcomes.append(list(zip(pks, per_patient, strict=True)))
-    return Computed(outcomes)
+    per_plan = evaluation.evaluate_plans([plan.criteria for plan in plans], records, as_of)
+    return Computed([list(zip(pks, outcomes, strict=True)) for outcomes in per_plan])
 
 
 def _batches(ids: Sequence[int]) -> list[list[int]]:

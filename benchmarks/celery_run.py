@@ -1,0 +1,116 @@
+"""A match run of generated patients against the fixture trials through real Celery workers.
+
+    .venv/bin/python benchmarks/celery_run.py [--patients 20000] [--seed 1] [--workers 2] [--concurrency 1]
+        [--pg postgres://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/14]
+
+Procedure: a fresh PostgreSQL database `trialmatch_bench` (dropped and created), `migrate`,
+`import_trials fixtures/trials`, `generate_cohort --patients N --seed S --out /tmp/cohort_N_S` (once;
+reused), `import_patients` of it, then W worker processes (`celery -A trialmatch worker`) on Redis and
+`match --json`, timed from the request to the run's completion. Prints one JSON object with the
+import and match wall times and the run's pairs and pairs/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import redis
+
+REPO = Path(__file__).resolve().parents[1]
+DB = "trialmatch_bench"
+
+
+def manage(env: dict[str, str], *args: str) -> tuple[str, float]:
+    began = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        sys.exit(f"manage.py {' '.join(args)} failed:\n{done.stderr[-4000:]}")
+    return done.stdout, time.monotonic() - began
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--patients", type=int, default=20000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
+    args = parser.parse_args()
+
+    with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB}")
+    redis.Redis.from_url(args.redis).flushdb()
+    env = {**os.environ, "DATABASE_URL": f"{args.pg}/{DB}", "REDIS_URL": args.redis}
+    cohort = Path(f"/tmp/cohort_{args.patients}_{args.seed}")
+    result: dict[str, object] = {
+        "patients": args.patients,
+        "workers": args.workers,
+        "concurrency": args.concurrency,
+    }
+
+    manage(env, "migrate", "--verbosity", "0")
+    _, result["import_trials_seconds"] = manage(env, "import_trials", str(REPO / "fixtures" / "trials"))
+    if not cohort.exists():
+        local = {k: v for k, v in env.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+        manage(
+            local,
+            "generate_cohort",
+            "--patients",
+            str(args.patients),
+            "--seed",
+            str(args.seed),
+            "--out",
+            str(cohort),
+        )
+    _, result["import_patients_seconds"] = manage(env, "import_patients", str(cohort))
+
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "trialmatch",
+                "worker",
+                "--loglevel=WARNING",
+                f"--concurrency={args.concurrency}",
+                "--without-gossip",
+                "--without-mingle",
+                f"--hostname=bench{i}@%h",
+            ],
+            cwd=REPO,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for i in range(args.workers)
+    ]
+    try:
+        time.sleep(5)
+        out, result["match_wall_seconds"] = manage(env, "match", "--json")
+        result["run"] = json.loads(out)
+    finally:
+        for worker in workers:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=60)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
