@@ -139,6 +139,16 @@ def test_file_over_the_upload_limit_is_refused(tmp_path: Path, row_counts, setti
 
 
 @pytest.mark.django_db
+def test_ndjson_export_on_disk_is_streamed_whatever_its_size(tmp_path: Path, settings) -> None:
+    settings.MAX_UPLOAD_BYTES = 100
+    folder = write_ndjson(tmp_path / "export", [patient("p1"), condition("c1", subject="Patient/p1")])
+
+    report = patients.import_paths([folder])
+
+    assert report.ok, report.as_dict()
+
+
+@pytest.mark.django_db
 def test_one_bad_entry_leaves_nothing_of_its_file_saved(tmp_path: Path, row_counts) -> None:
     bad = lab("o2", "751-8", 3.9, "10*3/uL")
     bad["effectiveDateTime"] = "2026-13-01"
