@@ -6,7 +6,7 @@ import re
 from functools import cache
 from typing import Any
 
-from . import biomarkers, lexicon, therapy
+from . import biomarkers, lexicon, tagger, therapy
 from .entities import Entity, cue, find
 from .values import bounds, convert, relative, unit_key
 
@@ -41,7 +41,9 @@ def classify(text: str, view: str, start: int, end: int) -> dict[str, Any]:
         "computable": kind not in ("other", "administrative") and rule is not None,
         "negated": neg,
         "confidence": confidence,
-        "entities": [e.as_dict(text) for e in ents],
+        "entities": [
+            {**e.as_dict(text), "source": source} for e, source in tagger.merge(view, start, end, ents)
+        ],
     }
     if isinstance(rule, dict) and "children_rules" in rule:
         out["kind"] = "group"

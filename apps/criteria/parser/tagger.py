@@ -1,0 +1,226 @@
+"""Learned token tagger (linear, weights in data/ner_model.json) that completes and checks rule entities.
+
+Each token of a criterion gets one label (IO tagging) from a multinomial logistic regression over hand-made
+features: the normalised word, its affixes and shape, its neighbours, and the type of the rule entity that
+covers it. Runs of one label become spans. The model was trained on ner_dev.tsv (lower-cased, numbers as
+@NUMBER), so input is normalised the same way: the matching view is lower case and every number becomes
+"@number". Pure and deterministic; the training script is apps/criteria/tools/train_ner.py.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .entities import Entity
+
+MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "ner_model.json"
+
+_TOKEN = re.compile(r"@number|\d+(?:[.,]\d+)*|[^\W_]+(?:['-][^\W_]+)*|[^\w\s]")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*|@number")
+_DIGITS = re.compile(r"\d+")
+
+# Model label -> entity type written for a span the rules did not find.
+LABEL_TYPE = {
+    "cancer": "cancer",
+    "chronic_disease": "condition",
+    "treatment": "drug",
+    "clinical_variable": "measurement",
+    "bound": "value",
+    "age": "age",
+    "gender": "sex",
+    "pregnancy": "pregnancy",
+}
+# Rule entity type -> the model label it stands for.
+TYPE_LABEL = {
+    "cancer": "cancer",
+    "condition": "chronic_disease",
+    "drug": "treatment",
+    "procedure": "treatment",
+    "measurement": "clinical_variable",
+    "biomarker": "clinical_variable",
+    "performance_status": "clinical_variable",
+    "value": "bound",
+    "age": "age",
+    "sex": "gender",
+    "pregnancy": "pregnancy",
+}
+_PROCEDURE = re.compile(
+    r"(?:ectomy|otomy|ostomy|plasty|scopy|graphy|surgery|surgeries|surgical|transplant\w*|radiation|"
+    r"radiotherapy|irradiation|resection|dialysis|implant\w*|procedure|operation|biopsy|ablation|stent\w*|"
+    r"bypass|intubation|ventilation|catheter\w*|device|stimulat\w*|photopheresis|transfusion|apheresis)$"
+)
+
+
+@dataclass(frozen=True)
+class Model:
+    labels: tuple[str, ...]
+    index: dict[str, int]
+    weights: np.ndarray  # (features, labels)
+    bias: np.ndarray  # (labels,)
+    veto: frozenset[str]  # rule entity labels the model may drop when it tags none of their tokens "it"
+
+
+def tokenize(view: str, start: int, end: int) -> list[tuple[str, int, int]]:
+    """(normalised token, start, end): numbers become "@number", digits inside words "0"."""
+    out = []
+    for m in _TOKEN.finditer(view, start, end):
+        tok = m.group()
+        if _NUMBER.fullmatch(tok):
+            tok = "@number"
+        elif any(c.isdigit() for c in tok):
+            tok = _DIGITS.sub("0", tok)
+        out.append((tok, m.start(), m.end()))
+    return out
+
+
+def _shape(tok: str) -> str:
+    if tok == "@number":
+        return "num"
+    if tok.isalpha():
+        return "alpha" if len(tok) > 3 else "short"
+    if "-" in tok:
+        return "hyphen"
+    if any(c.isalnum() for c in tok):
+        return "mixed"
+    return "punct"
+
+
+def rule_tags(toks: list[tuple[str, int, int]], ents: list[Entity]) -> list[str]:
+    """The type of the rule entity covering each token ("-" for none)."""
+    tags = ["-"] * len(toks)
+    j = 0
+    ordered = sorted(ents, key=lambda e: e.start)
+    for i, (_, s, e) in enumerate(toks):
+        while j < len(ordered) and ordered[j].end <= s:
+            j += 1
+        for ent in ordered[j : j + 3]:
+            if ent.start < e and s < ent.end:
+                tags[i] = ent.type if ent.type != "condition" or ent.key != "organ" else "organ"
+                break
+    return tags
+
+
+def features(toks: list[tuple[str, int, int]], tags: list[str]) -> list[list[str]]:
+    words = ["<s>", "<s>", *(t[0] for t in toks), "</s>", "</s>"]
+    rt = ["<s>", "<s>", *tags, "</s>", "</s>"]
+    out = []
+    for i in range(len(toks)):
+        w, k = words[i + 2], i + 2
+        f = [
+            "w=" + w,
+            "s2=" + w[-2:],
+            "s3=" + w[-3:],
+            "s4=" + w[-4:],
+            "p3=" + w[:3],
+            "sh=" + _shape(w),
+            "w-1=" + words[k - 1],
+            "w+1=" + words[k + 1],
+            "w-2=" + words[k - 2],
+            "w+2=" + words[k + 2],
+            "b-=" + words[k - 1] + "|" + w,
+            "b+=" + w + "|" + words[k + 1],
+            "r=" + rt[k],
+            "r-1=" + rt[k - 1],
+            "r+1=" + rt[k + 1],
+            "rw=" + rt[k] + "|" + w,
+            "r-1r=" + rt[k - 1] + "|" + rt[k],
+        ]
+        out.append(f)
+    return out
+
+
+@cache
+def _load(path: Path = MODEL_FILE) -> Model | None:
+    if not path.exists():
+        return None
+    return model_from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def model_from_dict(raw: dict[str, Any]) -> Model:
+    labels = tuple(raw["labels"])
+    names = list(raw["features"])
+    weights = np.zeros((len(names) + 1, len(labels)))  # the last row stays zero for unknown features
+    for row, name in enumerate(names):
+        for col, w in raw["features"][name].items():
+            weights[row, labels.index(col)] = w
+    return Model(
+        labels,
+        {n: i for i, n in enumerate(names)},
+        weights,
+        np.asarray(raw["bias"], dtype=float),
+        frozenset(raw.get("veto", ())),
+    )
+
+
+_override: list[Model | None] = []
+
+
+def use(model: Model | None) -> None:
+    """Replace the shipped model (cross-validation trains one per fold); `use(None)` disables the tagger."""
+    _override[:] = [model]
+
+
+def reset() -> None:
+    _override.clear()
+
+
+def current() -> Model | None:
+    return _override[0] if _override else _load()
+
+
+def predict(model: Model, feats: list[list[str]]) -> list[str]:
+    if not feats:
+        return []
+    unknown = len(model.index)
+    rows = [[model.index.get(f, unknown) for f in fs] for fs in feats]
+    scores = model.weights[np.asarray(rows)].sum(axis=1) + model.bias
+    return [model.labels[i] for i in scores.argmax(axis=1)]
+
+
+def spans(toks: list[tuple[str, int, int]], labels: list[str]) -> list[tuple[int, int, str]]:
+    """Runs of consecutive tokens with one label, as (start, end, label)."""
+    out: list[tuple[int, int, str]] = []
+    previous = "O"
+    for (_, s, e), lab in zip(toks, labels, strict=True):
+        if lab in LABEL_TYPE:
+            if lab == previous:
+                out[-1] = (out[-1][0], e, lab)
+            else:
+                out.append((s, e, lab))
+        previous = lab
+    return out
+
+
+def merge(view: str, start: int, end: int, ents: list[Entity]) -> list[tuple[Entity, str]]:
+    """Rule entities (minus those the model vetoes) and model spans the rules missed, each with its source."""
+    model = current()
+    if model is None:
+        return [(e, "rule") for e in ents]
+    toks = tokenize(view, start, end)
+    labels = predict(model, features(toks, rule_tags(toks, ents)))
+    out: list[tuple[Entity, str]] = []
+    for ent in ents:
+        label = TYPE_LABEL.get(ent.type)
+        if label in model.veto:
+            inside = [
+                lab for (_, s, e), lab in zip(toks, labels, strict=True) if ent.start < e and s < ent.end
+            ]
+            if inside and label not in inside:
+                continue
+        out.append((ent, "rule"))
+    for s, e, label in spans(toks, labels):
+        if any(ent.start < e and s < ent.end and TYPE_LABEL.get(ent.type) == label for ent in ents):
+            continue
+        etype = LABEL_TYPE[label]
+        if etype == "drug" and _PROCEDURE.search(view[s:e]):
+            etype = "procedure"
+        out.append((Entity(etype, s, e), "model"))
+    out.sort(key=lambda pair: (pair[0].start, pair[0].end))
+    return out

@@ -1,0 +1,139 @@
+"""Train the criteria tagger (parser/tagger.py) on ner_dev.tsv and write apps/criteria/data/ner_model.json.
+
+Run: .venv/bin/python -m apps.criteria.tools.train_ner [PATH_TO_TSV]   (needs scikit-learn, installed)
+Cross-validated estimate: .venv/bin/python benchmarks/ner_eval.py --cv 5 (never score the shipped model on
+the lines it was trained on). Deterministic: same data, same JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from apps.criteria.parser import structure, tagger
+from apps.criteria.parser.entities import find
+from apps.criteria.parser.text import matching_view
+
+DEFAULT_TSV = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "eval" / "ner_dev.tsv"
+# ner_dev labels -> model labels; bounds share one label (both are `value` entities).
+_LABEL = {
+    "cancer": "cancer",
+    "chronic_disease": "chronic_disease",
+    "treatment": "treatment",
+    "clinical_variable": "clinical_variable",
+    "lower_bound": "bound",
+    "upper_bound": "bound",
+    "age": "age",
+    "gender": "gender",
+    "pregnancy": "pregnancy",
+}
+C = 0.5  # inverse L2 strength, chosen by 5-fold cross-validation on ner_dev (see benchmarks/ner_eval.md)
+PRUNE = 0.02  # weights below this are dropped from the JSON (no measurable effect, 4x smaller file)
+VETO = ("bound",)  # rule entities the model may drop: chosen by cross-validation as well
+
+Row = tuple[str, list[tuple[int, int, str]]]
+
+
+class TrainingDataError(ValueError):
+    pass
+
+
+def read(path: Path) -> list[Row]:
+    """(text, [(start, end, label)]) per line, 0-based end-exclusive offsets (the file's are 1-based)."""
+    rows: list[Row] = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        labels, tab, text = line.partition("\t")
+        if not tab:
+            raise TrainingDataError(f"{path}: line {lineno}: no TAB between labels and text")
+        gold = []
+        for item in filter(None, labels.split(",")):
+            try:
+                s, e, label = item.split(":", 2)
+                gold.append((int(s) - 1, int(e) - 1, label))
+            except ValueError as exc:
+                raise TrainingDataError(
+                    f"{path}: line {lineno}: field labels: bad span {item!r} ({exc})"
+                ) from exc
+            if not 0 <= gold[-1][0] < gold[-1][1] <= len(text):
+                raise TrainingDataError(
+                    f"{path}: line {lineno}: field labels: span {item!r} outside the text"
+                )
+        rows.append((text, gold))
+    return rows
+
+
+def _nodes(nodes: list[structure.Node]) -> list[structure.Node]:
+    out = []
+    for node in nodes:
+        out.append(node)
+        out.extend(_nodes(node.children))
+    return out
+
+
+def examples(rows: list[Row]) -> tuple[list[list[str]], list[str]]:
+    """Token features and gold labels, criterion by criterion exactly as the parser sees them."""
+    feats: list[list[str]] = []
+    labels: list[str] = []
+    for text, gold in rows:
+        view = matching_view(text)
+        for node in _nodes(structure.split(text, view)):
+            toks = tagger.tokenize(view, node.start, node.end)
+            ents = find(text, view, node.start, node.end)
+            feats.extend(tagger.features(toks, tagger.rule_tags(toks, ents)))
+            for _, s, e in toks:
+                hit = next((lab for gs, ge, lab in gold if gs < e and s < ge), None)
+                labels.append("O" if hit is None else _LABEL.get(hit, "other"))
+    return feats, labels
+
+
+def train(rows: list[Row], *, c: float = C, veto: tuple[str, ...] = VETO) -> dict[str, Any]:
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    feats, labels = examples(rows)
+    vec = DictVectorizer()
+    x = vec.fit_transform([dict.fromkeys(f, 1) for f in feats])
+    clf = LogisticRegression(C=c, max_iter=300, tol=1e-4)
+    clf.fit(x, labels)
+    classes = [str(k) for k in clf.classes_]
+    weights: dict[str, dict[str, float]] = {}
+    for j, name in enumerate(vec.get_feature_names_out()):
+        row = {classes[k]: round(float(clf.coef_[k, j]), 4) for k in range(len(classes))}
+        kept = {k: w for k, w in row.items() if abs(w) >= PRUNE}
+        if kept:
+            weights[str(name)] = kept
+    return {
+        "labels": classes,
+        "bias": [round(float(b), 4) for b in clf.intercept_],
+        "veto": list(veto),
+        "features": dict(sorted(weights.items())),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("path", nargs="?", type=Path, default=DEFAULT_TSV)
+    ap.add_argument("--out", type=Path, default=tagger.MODEL_FILE)
+    args = ap.parse_args()
+    tagger.use(None)  # features use the rules only, never an earlier model
+    rows = read(args.path)
+    model = train(rows)
+    model["provenance"] = {
+        "trained_on": "ner_dev.tsv (facebookresearch/Clinical-Trial-Parser, Apache-2.0), all lines",
+        "lines": len(rows),
+        "sha256": hashlib.sha256(args.path.read_bytes()).hexdigest(),
+        "method": f"multinomial logistic regression, L2 C={C}, IO labels, weights |w| < {PRUNE} pruned",
+        "script": "apps/criteria/tools/train_ner.py",
+        "estimate": "benchmarks/ner_eval.md (5-fold cross-validation)",
+    }
+    args.out.write_text(json.dumps(model, separators=(",", ":"), sort_keys=False) + "\n", encoding="utf-8")
+    print(f"{args.out}: {len(model['features'])} features, labels {model['labels']}")
+
+
+if __name__ == "__main__":
+    main()
