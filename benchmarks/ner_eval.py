@@ -119,31 +119,47 @@ def table(counts: dict[str, Counter]) -> float:
     return f
 
 
-def cross_validate(rows: list[tuple[str, list[tuple[int, int, str]]]], k: int, c: float | None) -> None:
+Rows = list[tuple[str, list[tuple[int, int, str]]]]
+
+
+def cross_validate(rows: Rows, k: int, c: float | None, grid: bool = False) -> None:
+    """Pooled table and per-fold micro-F1; with `grid`, also the settings the tagger's merge can take."""
     from apps.criteria.tools import train_ner
 
-    pooled = {label: Counter() for label in MAPPING}
-    fold_f1 = []
+    settings = [(tuple(train_ner.VETO), train_ner.MIN_ADD)]
+    if grid:
+        vetoes = [(), ("bound",), ("bound", "treatment"), ("bound", "treatment", "chronic_disease", "cancer")]
+        settings += [(v, t) for v in vetoes for t in (0.0, 0.5, 0.6, 0.7)]
+    pooled = [{label: Counter() for label in MAPPING} for _ in settings]
+    fold_f1: list[list[float]] = [[] for _ in settings]
     for fold in range(k):
         train_rows = [r for i, r in enumerate(rows) if i % k != fold]
         test_rows = [r for i, r in enumerate(rows) if i % k == fold]
         tagger.use(None)
         model = train_ner.train(train_rows, c=train_ner.C if c is None else c)
-        tagger.use(tagger.model_from_dict(model))
-        counts = score(test_rows)
-        total: Counter = Counter()
-        for label, cnt in counts.items():
-            pooled[label].update(cnt)
-            total.update(cnt)
-        fold_f1.append(prf(total)[2])
-        print(f"fold {fold + 1}/{k}: micro-F1 {fold_f1[-1]:.3f}", file=sys.stderr)
-    print(f"{k}-fold cross-validation, pooled over held-out folds:")
-    table(pooled)
-    mean = sum(fold_f1) / k
-    sd = (sum((f - mean) ** 2 for f in fold_f1) / (k - 1)) ** 0.5 if k > 1 else 0.0
-    print(
-        f"mean micro-F1 over folds {mean:.3f} (sd {sd:.3f}; folds {', '.join(f'{f:.3f}' for f in fold_f1)})"
-    )
+        for n, (veto, min_add) in enumerate(settings):
+            tagger.use(tagger.model_from_dict({**model, "veto": list(veto), "min_add": min_add}))
+            counts = score(test_rows)
+            total: Counter = Counter()
+            for label, cnt in counts.items():
+                pooled[n][label].update(cnt)
+                total.update(cnt)
+            fold_f1[n].append(prf(total)[2])
+        print(f"fold {fold + 1}/{k}: micro-F1 {fold_f1[0][-1]:.3f}", file=sys.stderr, flush=True)
+    for n, (veto, min_add) in enumerate(settings):
+        f1s = fold_f1[n]
+        mean = sum(f1s) / k
+        sd = (sum((f - mean) ** 2 for f in f1s) / (k - 1)) ** 0.5 if k > 1 else 0.0
+        if n == 0:
+            print(f"{k}-fold cross-validation, pooled over held-out folds:")
+            table(pooled[0])
+            folds = ", ".join(f"{f:.3f}" for f in f1s)
+            print(f"mean micro-F1 over folds {mean:.3f} (sd {sd:.3f}; folds {folds})")
+        else:
+            low = min(prf(cnt)[2] for cnt in pooled[n].values())
+            print(
+                f"veto={','.join(veto) or '-'} min_add={min_add}: mean micro-F1 {mean:.3f}, lowest label {low:.3f}"
+            )
 
 
 def main() -> None:
@@ -153,10 +169,11 @@ def main() -> None:
     ap.add_argument("--rules-only", action="store_true", help="switch the learned tagger off")
     ap.add_argument("--cv", type=int, metavar="K", help="K-fold cross-validated estimate of the full system")
     ap.add_argument("--c", type=float, help="with --cv: the regularisation C to try")
+    ap.add_argument("--grid", action="store_true", help="with --cv: also score the merge settings")
     args = ap.parse_args()
     rows = read(args.path)
     if args.cv:
-        cross_validate(rows, args.cv, args.c)
+        cross_validate(rows, args.cv, args.c, args.grid)
         return
     if args.rules_only:
         tagger.use(None)

@@ -64,7 +64,8 @@ class Model:
     index: dict[str, int]
     weights: np.ndarray  # (features, labels)
     bias: np.ndarray  # (labels,)
-    veto: frozenset[str]  # rule entity labels the model may drop when it tags none of their tokens "it"
+    veto: frozenset[str]  # labels of rule entities the model may drop when it gives none of their tokens it
+    min_add: float  # mean probability a span the rules missed needs to be added
 
 
 def tokenize(view: str, start: int, end: int) -> list[tuple[str, int, int]]:
@@ -156,6 +157,7 @@ def model_from_dict(raw: dict[str, Any]) -> Model:
         weights,
         np.asarray(raw["bias"], dtype=float),
         frozenset(raw.get("veto", ())),
+        float(raw.get("min_add", 0.0)),
     )
 
 
@@ -175,13 +177,18 @@ def current() -> Model | None:
     return _override[0] if _override else _load()
 
 
-def predict(model: Model, feats: list[list[str]]) -> list[str]:
+def predict(model: Model, feats: list[list[str]]) -> tuple[list[str], list[float]]:
+    """Each token's most probable label and that probability."""
     if not feats:
-        return []
+        return [], []
     unknown = len(model.index)
     rows = [[model.index.get(f, unknown) for f in fs] for fs in feats]
     scores = model.weights[np.asarray(rows)].sum(axis=1) + model.bias
-    return [model.labels[i] for i in scores.argmax(axis=1)]
+    scores -= scores.max(axis=1, keepdims=True)
+    probs = np.exp(scores)
+    probs /= probs.sum(axis=1, keepdims=True)
+    best = probs.argmax(axis=1)
+    return [model.labels[i] for i in best], probs.max(axis=1).tolist()
 
 
 def spans(toks: list[tuple[str, int, int]], labels: list[str]) -> list[tuple[int, int, str]]:

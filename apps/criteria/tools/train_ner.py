@@ -33,6 +33,7 @@ _LABEL = {
 C = 0.5  # inverse L2 strength, chosen by 5-fold cross-validation on ner_dev (see benchmarks/ner_eval.md)
 PRUNE = 0.02  # weights below this are dropped from the JSON (no measurable effect, 4x smaller file)
 VETO = ("bound",)  # rule entities the model may drop: chosen by cross-validation as well
+MIN_ADD = 0.0  # mean token probability a model-only span needs (cross-validated)
 
 Row = tuple[str, list[tuple[int, int, str]]]
 
@@ -91,7 +92,9 @@ def examples(rows: list[Row]) -> tuple[list[list[str]], list[str]]:
     return feats, labels
 
 
-def train(rows: list[Row], *, c: float = C, veto: tuple[str, ...] = VETO) -> dict[str, Any]:
+def train(
+    rows: list[Row], *, c: float = C, veto: tuple[str, ...] = VETO, min_add: float = MIN_ADD
+) -> dict[str, Any]:
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -111,6 +114,7 @@ def train(rows: list[Row], *, c: float = C, veto: tuple[str, ...] = VETO) -> dic
         "labels": classes,
         "bias": [round(float(b), 4) for b in clf.intercept_],
         "veto": list(veto),
+        "min_add": min_add,
         "features": dict(sorted(weights.items())),
     }
 
