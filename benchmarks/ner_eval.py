@@ -158,7 +158,7 @@ def cross_validate(rows: Rows, k: int, c: float | None, grid: bool = False) -> N
         else:
             low = min(prf(cnt)[2] for cnt in pooled[n].values())
             print(
-                f"veto={','.join(veto) or '-'} min_add={min_add}: mean micro-F1 {mean:.3f}, lowest label {low:.3f}"
+                f"veto={','.join(veto) or '-'} min_add={min_add}: micro-F1 {mean:.3f}, lowest label {low:.3f}"
             )
 
 
