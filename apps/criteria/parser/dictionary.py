@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from . import lexicon
 
 _TOKEN = re.compile(r"[^\W_]+|[^\w\s-]")
 _WORD_ONLY = re.compile(r"[^\W_]+")
-FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "vocab"
 
 # When one surface form names several things, the earlier type wins.
 _PRIORITY = ("performance_status", "measurement", "biomarker", "condition", "cancer", "procedure", "drug")
@@ -85,18 +82,10 @@ class PhraseDictionary:
 
 
 def _drugbank_names() -> list[tuple[str, str]]:
-    path = FIXTURES / "drugbank_open_vocabulary.csv"
-    if not path.exists():
-        return []
-    out: list[tuple[str, str]] = []
-    with path.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            dbid = row["DrugBank ID"]
-            names = [row["Common name"], *(s.strip() for s in (row.get("Synonyms") or "").split("|"))]
-            for name in names:
-                if 4 <= len(name) <= 40 and not name.isupper():
-                    out.append((name, dbid))
-    return out
+    """DrugBank names, synonyms, brands and curated abbreviations (shared vocabulary apps.vocab.drugs)."""
+    from apps.vocab import drugs
+
+    return sorted((name, dbid) for name, dbid in drugs.names().items() if 4 <= len(name) <= 40)
 
 
 def _oncotree_synonyms() -> dict[str, str]:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from functools import cache
 
 from . import lexicon
-from .dictionary import FIXTURES, build
+from .dictionary import build
 
 NUM = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+|@number)"
 WORD_NUM = {
@@ -96,16 +95,11 @@ class Entity:
 
 
 @cache
-def _hgnc() -> dict[str, str]:
-    out: dict[str, str] = {}
-    path = FIXTURES / "hgnc_symbols.csv"
-    if path.exists():
-        with path.open(encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                sym, approved = row["Symbol"].strip(), row["Approved.Symbol"].strip()
-                if sym and approved and (sym == approved or sym not in out):
-                    out[sym] = approved
-    return out
+def _hgnc() -> frozenset[str]:
+    """Approved HGNC symbols (apps.vocab.genes)."""
+    from apps.vocab import genes
+
+    return genes.all_symbols()
 
 
 @cache
@@ -149,9 +143,8 @@ def find(text: str, view: str, start: int, end: int) -> list[Entity]:
     hgnc, stop = _hgnc(), _gene_stop()
     for m in GENE_TOKEN.finditer(text, start, end):
         sym = m.group()
-        approved = hgnc.get(sym)
-        if approved == sym and sym not in stop and not text[start:end].isupper():
-            ent = Entity("gene", m.start(), m.end(), f"HGNC:{approved}", approved)
+        if sym in hgnc and sym not in stop and not text[start:end].isupper():
+            ent = Entity("gene", m.start(), m.end(), f"HGNC:{sym}", sym)
             if not _overlaps(ent, out):
                 out.append(ent)
     for m in PROTEIN.finditer(text, start, end):
