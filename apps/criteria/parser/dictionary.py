@@ -164,3 +164,39 @@ def build() -> PhraseDictionary:
         if name.lower() not in stop:
             d.add(name, Entry("drug", f"DRUGBANK:{dbid}", name.lower()))
     return d
+
+
+@cache
+def vocabulary() -> PhraseDictionary:
+    """Broader term lists whose hits are only features of the learned tagger (never rule entities).
+
+    All ICD-10-CM short names (not only those with a disease head word), the shared vocabularies' drug
+    classes (singular and plural) and lab synonyms, DrugBank names, OncoTree names and procedure words.
+    """
+    from apps.vocab import drugs, labs
+
+    d = PhraseDictionary()
+    for name in labs.synonyms():
+        d.add(name, Entry("measurement", None, "vocab"))
+    for name in lexicon.load_yaml("cues.yaml")["performance_status_names"]:
+        d.add(name["name"], Entry("measurement", None, "vocab"))
+    for path_line in (lexicon.DATA_DIR / "icd10_conditions.tsv").read_text(encoding="utf-8").splitlines():
+        if path_line and not path_line.startswith("#"):
+            d.add(path_line.partition("\t")[0], Entry("condition", None, "vocab"), only_if_absent=True)
+    for cond in lexicon.load_yaml("conditions.yaml"):
+        for name in cond["names"]:
+            d.add(name, Entry("condition", None, "vocab"))
+    for surface in _oncotree_synonyms():
+        if len(surface) >= 3:
+            d.add(surface, Entry("cancer", None, "vocab"))
+    for names in lexicon.load_yaml("treatments.yaml")["procedures"].values():
+        for name in names:
+            d.add(name, Entry("procedure", None, "vocab"))
+    for name in drugs.class_synonyms():
+        for form in (name, name + "s"):
+            d.add(form, Entry("drug", None, "vocab"), only_if_absent=True)
+    stop = set(lexicon.load_yaml("cues.yaml")["drug_stoplist"])
+    for name, _ in _drugbank_names():
+        if name not in stop:
+            d.add(name, Entry("drug", None, "vocab"), only_if_absent=True)
+    return d

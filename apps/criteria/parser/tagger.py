@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .dictionary import vocabulary
 from .entities import Entity
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "ner_model.json"
@@ -108,9 +109,24 @@ def rule_tags(toks: list[tuple[str, int, int]], ents: list[Entity]) -> list[str]
     return tags
 
 
-def features(toks: list[tuple[str, int, int]], tags: list[str]) -> list[list[str]]:
+def vocab_tags(view: str, toks: list[tuple[str, int, int]]) -> list[str]:
+    """The type of the broader-vocabulary term (dictionary.vocabulary) covering each token ("-" for none)."""
+    if not toks:
+        return []
+    tags = ["-"] * len(toks)
+    starts = {s: i for i, (_, s, _) in enumerate(toks)}
+    for hit in vocabulary().find(view, toks[0][1], toks[-1][2]):
+        i = starts.get(hit.start)
+        while i is not None and i < len(toks) and toks[i][1] < hit.end:
+            tags[i] = hit.entry.type
+            i += 1
+    return tags
+
+
+def features(toks: list[tuple[str, int, int]], tags: list[str], vtags: list[str]) -> list[list[str]]:
     words = ["<s>", "<s>", *(t[0] for t in toks), "</s>", "</s>"]
     rt = ["<s>", "<s>", *tags, "</s>", "</s>"]
+    vt = ["<s>", "<s>", *vtags, "</s>", "</s>"]
     out = []
     for i in range(len(toks)):
         w, k = words[i + 2], i + 2
@@ -132,6 +148,10 @@ def features(toks: list[tuple[str, int, int]], tags: list[str]) -> list[list[str
             "r+1=" + rt[k + 1],
             "rw=" + rt[k] + "|" + w,
             "r-1r=" + rt[k - 1] + "|" + rt[k],
+            "v=" + vt[k],
+            "v-1=" + vt[k - 1],
+            "v+1=" + vt[k + 1],
+            "vr=" + vt[k] + "|" + rt[k],
         ]
         out.append(f)
     return out
@@ -211,7 +231,7 @@ def merge(view: str, start: int, end: int, ents: list[Entity]) -> list[tuple[Ent
     if model is None:
         return [(e, "rule") for e in ents]
     toks = tokenize(view, start, end)
-    labels = predict(model, features(toks, rule_tags(toks, ents)))
+    labels, probs = predict(model, features(toks, rule_tags(toks, ents), vocab_tags(view, toks)))
     out: list[tuple[Entity, str]] = []
     for ent in ents:
         label = TYPE_LABEL.get(ent.type)
@@ -224,6 +244,9 @@ def merge(view: str, start: int, end: int, ents: list[Entity]) -> list[tuple[Ent
         out.append((ent, "rule"))
     for s, e, label in spans(toks, labels):
         if any(ent.start < e and s < ent.end and TYPE_LABEL.get(ent.type) == label for ent in ents):
+            continue
+        inside = [p for (_, ts, te), p in zip(toks, probs, strict=True) if s <= ts and te <= e]
+        if sum(inside) / len(inside) < model.min_add:
             continue
         etype = LABEL_TYPE[label]
         if etype == "drug" and _PROCEDURE.search(view[s:e]):

@@ -85,7 +85,7 @@ def examples(rows: list[Row]) -> tuple[list[list[str]], list[str]]:
         for node in _nodes(structure.split(text, view)):
             toks = tagger.tokenize(view, node.start, node.end)
             ents = find(text, view, node.start, node.end)
-            feats.extend(tagger.features(toks, tagger.rule_tags(toks, ents)))
+            feats.extend(tagger.features(toks, tagger.rule_tags(toks, ents), tagger.vocab_tags(view, toks)))
             for _, s, e in toks:
                 hit = next((lab for gs, ge, lab in gold if gs < e and s < ge), None)
                 labels.append("O" if hit is None else _LABEL.get(hit, "other"))
