@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -53,6 +54,12 @@ def coordinator_page(view: View) -> View:
     return wrapper
 
 
+def _user(request: HttpRequest) -> User:
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
 def _cohorts(request: HttpRequest) -> Any:
     return Cohort.objects.visible_to(request.user)
 
@@ -70,11 +77,11 @@ def cohort_list(request: HttpRequest) -> HttpResponse:
                     Trial.objects.visible_to(request.user), trial_id=data.get("trial_id", "")
                 )
                 cohort = cohorts.create_trial_cohort(
-                    owner=request.user, name=data.get("name", ""), trial=trial, statuses=statuses
+                    owner=_user(request), name=data.get("name", ""), trial=trial, statuses=statuses
                 )
             else:
                 cohort = cohorts.create_ad_hoc_cohort(
-                    owner=request.user,
+                    owner=_user(request),
                     name=data.get("name", ""),
                     criteria_text=data.get("criteria_text", ""),
                     statuses=statuses,
@@ -111,7 +118,7 @@ def cohort_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 parameters["drug_class"] = request.POST.get("drug_class", "")
             try:
                 stratification = cohorts.request_stratification(
-                    cohort=cohort, kind=kind, parameters=parameters, user=request.user
+                    cohort=cohort, kind=kind, parameters=parameters, user=_user(request)
                 )
             except cohorts.CohortInputError as exc:
                 error = str(exc)
@@ -146,7 +153,7 @@ def stratification_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 excluded_groups=data.getlist("excluded_groups"),
                 landmarks=[float(t) for t in data.get("landmarks", "").replace(",", " ").split()],
                 sponsor_facing=data.get("sponsor_facing") == "on",
-                user=request.user,
+                user=_user(request),
             )
         except (cohorts.CohortInputError, ValueError) as exc:
             error = str(exc)
