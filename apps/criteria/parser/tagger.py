@@ -67,6 +67,7 @@ class Model:
     bias: np.ndarray  # (labels,)
     veto: frozenset[str]  # labels of rule entities the model may drop when it gives none of their tokens it
     min_add: float  # mean probability a span the rules missed needs to be added
+    transitions: np.ndarray | None  # (labels, labels) label-to-label scores of a linear-chain CRF
 
 
 def tokenize(view: str, start: int, end: int) -> list[tuple[str, int, int]]:
@@ -178,7 +179,31 @@ def model_from_dict(raw: dict[str, Any]) -> Model:
         np.asarray(raw["bias"], dtype=float),
         frozenset(raw.get("veto", ())),
         float(raw.get("min_add", 0.0)),
+        _transitions(raw.get("transitions"), labels),
     )
+
+
+def _transitions(raw: dict[str, dict[str, float]] | None, labels: tuple[str, ...]) -> np.ndarray | None:
+    if raw is None:
+        return None
+    out = np.zeros((len(labels), len(labels)))
+    for a, row in raw.items():
+        for b, w in row.items():
+            out[labels.index(a), labels.index(b)] = w
+    return out
+
+
+def _viterbi(scores: np.ndarray, transitions: np.ndarray) -> list[int]:
+    best = scores[0].copy()
+    back = np.zeros(scores.shape, dtype=int)
+    for t in range(1, len(scores)):
+        cand = best[:, None] + transitions
+        back[t] = cand.argmax(axis=0)
+        best = cand.max(axis=0) + scores[t]
+    path = [int(best.argmax())]
+    for t in range(len(scores) - 1, 0, -1):
+        path.append(int(back[t, path[-1]]))
+    return path[::-1]
 
 
 _override: list[Model | None] = []
@@ -198,7 +223,10 @@ def current() -> Model | None:
 
 
 def predict(model: Model, feats: list[list[str]]) -> tuple[list[str], list[float]]:
-    """Each token's most probable label and that probability."""
+    """Each token's label (Viterbi path for a CRF) and the probability of its own best label.
+
+    The probability is the softmax of the token's own scores (for a CRF, without transitions).
+    """
     if not feats:
         return [], []
     unknown = len(model.index)
@@ -207,7 +235,10 @@ def predict(model: Model, feats: list[list[str]]) -> tuple[list[str], list[float
     scores -= scores.max(axis=1, keepdims=True)
     probs = np.exp(scores)
     probs /= probs.sum(axis=1, keepdims=True)
-    best = probs.argmax(axis=1)
+    if model.transitions is None:
+        best = probs.argmax(axis=1).tolist()
+    else:
+        best = _viterbi(model.weights[np.asarray(rows)].sum(axis=1) + model.bias, model.transitions)
     return [model.labels[i] for i in best], probs.max(axis=1).tolist()
 
 

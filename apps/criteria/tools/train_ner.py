@@ -33,6 +33,7 @@ _LABEL = {
 C = 0.5  # inverse L2 strength, chosen by 5-fold cross-validation on ner_dev (see benchmarks/ner_eval.md)
 PRUNE = 0.02  # weights below this are dropped from the JSON (no measurable effect, 4x smaller file)
 VETO = ("bound",)  # rule entities the model may drop: chosen by cross-validation as well
+METHOD = "crf"  # linear-chain CRF (sklearn-crfsuite); "logreg" tags each token on its own
 MIN_ADD = 0.0  # mean token probability a model-only span needs (cross-validated)
 
 Row = tuple[str, list[tuple[int, int, str]]]
@@ -76,46 +77,83 @@ def _nodes(nodes: list[structure.Node]) -> list[structure.Node]:
     return out
 
 
-def examples(rows: list[Row]) -> tuple[list[list[str]], list[str]]:
-    """Token features and gold labels, criterion by criterion exactly as the parser sees them."""
-    feats: list[list[str]] = []
-    labels: list[str] = []
+def examples(rows: list[Row]) -> list[tuple[list[list[str]], list[str]]]:
+    """(token features, gold labels) per criterion, cut and featurised exactly as the parser does."""
+    out = []
     for text, gold in rows:
         view = matching_view(text)
         for node in _nodes(structure.split(text, view)):
             toks = tagger.tokenize(view, node.start, node.end)
+            if not toks:
+                continue
             ents = find(text, view, node.start, node.end)
-            feats.extend(tagger.features(toks, tagger.rule_tags(toks, ents), tagger.vocab_tags(view, toks)))
+            feats = tagger.features(toks, tagger.rule_tags(toks, ents), tagger.vocab_tags(view, toks))
+            labels = []
             for _, s, e in toks:
                 hit = next((lab for gs, ge, lab in gold if gs < e and s < ge), None)
                 labels.append("O" if hit is None else _LABEL.get(hit, "other"))
-    return feats, labels
+            out.append((feats, labels))
+    return out
+
+
+def _sparse(pairs: dict[tuple[str, str], float]) -> dict[str, dict[str, float]]:
+    weights: dict[str, dict[str, float]] = {}
+    for (name, label), w in pairs.items():
+        if abs(w) >= PRUNE:
+            weights.setdefault(name, {})[label] = round(float(w), 4)
+    return {k: dict(sorted(v.items())) for k, v in sorted(weights.items())}
 
 
 def train(
-    rows: list[Row], *, c: float = C, veto: tuple[str, ...] = VETO, min_add: float = MIN_ADD
+    rows: list[Row],
+    *,
+    c: float = C,
+    veto: tuple[str, ...] = VETO,
+    min_add: float = MIN_ADD,
+    method: str = METHOD,
 ) -> dict[str, Any]:
+    """The model as the JSON-ready dict parser/tagger.py reads (`method` "crf" or "logreg")."""
+    seqs = examples(rows)
+    if method == "crf":
+        import sklearn_crfsuite
+
+        crf = sklearn_crfsuite.CRF(
+            algorithm="lbfgs", c1=c * 0.1, c2=c * 0.1, max_iterations=150, all_possible_transitions=True
+        )
+        crf.fit([[dict.fromkeys(f, 1.0) for f in fs] for fs, _ in seqs], [labs for _, labs in seqs])
+        classes = sorted(str(k) for k in crf.classes_)
+        transitions: dict[str, dict[str, float]] = {}
+        for (a, b), w in crf.transition_features_.items():
+            transitions.setdefault(str(a), {})[str(b)] = round(float(w), 4)
+        return {
+            "labels": classes,
+            "bias": [0.0] * len(classes),
+            "transitions": transitions,
+            "veto": list(veto),
+            "min_add": min_add,
+            "features": _sparse(crf.state_features_),
+        }
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    feats, labels = examples(rows)
+    feats = [f for fs, _ in seqs for f in fs]
+    labels = [lab for _, labs in seqs for lab in labs]
     vec = DictVectorizer()
     x = vec.fit_transform([dict.fromkeys(f, 1) for f in feats])
     clf = LogisticRegression(C=c, max_iter=300, tol=1e-4)
     clf.fit(x, labels)
     classes = [str(k) for k in clf.classes_]
-    weights: dict[str, dict[str, float]] = {}
-    for j, name in enumerate(vec.get_feature_names_out()):
-        row = {classes[k]: round(float(clf.coef_[k, j]), 4) for k in range(len(classes))}
-        kept = {k: w for k, w in row.items() if abs(w) >= PRUNE}
-        if kept:
-            weights[str(name)] = kept
+    pairs = {
+        (str(name), classes[k]): float(clf.coef_[k, j])
+        for j, name in enumerate(vec.get_feature_names_out())
+        for k in range(len(classes))
+    }
     return {
         "labels": classes,
         "bias": [round(float(b), 4) for b in clf.intercept_],
         "veto": list(veto),
         "min_add": min_add,
-        "features": dict(sorted(weights.items())),
+        "features": _sparse(pairs),
     }
 
 

@@ -1,0 +1,121 @@
+"""The learned tagger: input normalisation, shipped model, merge with rule entities, training-data errors."""
+
+import json
+
+import pytest
+
+from apps.criteria.parser import parse, tagger
+from apps.criteria.parser.text import matching_view
+from apps.criteria.tools import train_ner
+
+
+def _entities(text):
+    out = []
+    for c in parse(text)["criteria"]:
+        out.extend(c["entities"])
+    return out
+
+
+def _words(text):
+    view = matching_view(text)
+    return [t[0] for t in tagger.tokenize(view, 0, len(view))]
+
+
+def test_real_text_and_ner_dev_text_give_the_same_tokens():
+    real = "ANC ≥ 1.5 x 10^9/L and Hemoglobin > 9,000"
+    dev = "anc ≥ @NUMBER x @NUMBER ^ @NUMBER / l and hemoglobin > @NUMBER"
+
+    assert _words(real) == _words(dev)
+
+
+def test_digits_inside_words_are_folded():
+    assert _words("HIV-1 and FEV1") == ["hiv-0", "and", "fev0"]
+
+
+def test_shipped_model_loads_with_provenance():
+    raw = json.loads(tagger.MODEL_FILE.read_text(encoding="utf-8"))
+
+    assert raw["provenance"]["script"] == "apps/criteria/tools/train_ner.py"
+    assert "O" in raw["labels"] and "chronic_disease" in raw["labels"]
+    assert tagger.current() is not None
+
+
+def test_every_entity_says_whether_a_rule_or_the_model_found_it():
+    ents = _entities("History of avascular necrosis of the hip\nPrior pembrolizumab")
+
+    assert ents
+    assert {e["source"] for e in ents} <= {"rule", "model"}
+
+
+def test_rule_entities_keep_their_codes():
+    ents = _entities("Prior treatment with pembrolizumab")
+
+    drug = next(e for e in ents if e["text"].lower() == "pembrolizumab")
+    assert drug["source"] == "rule"
+    assert drug["code"].startswith("DRUGBANK:")
+
+
+def test_model_finds_an_unlisted_disease_in_real_case_text():
+    ents = _entities("Known history of avascular necrosis of the femoral head")
+
+    assert any(e["type"] == "condition" and "necrosis" in e["text"] for e in ents)
+
+
+def test_same_text_gives_the_same_entities():
+    text = "Patients with chronic pelvic pain syndrome or prior dialysis"
+
+    assert _entities(text) == _entities(text)
+
+
+def test_without_a_model_only_rule_entities_are_returned():
+    tagger.use(None)
+    try:
+        ents = _entities("Known history of avascular necrosis of the femoral head")
+    finally:
+        tagger.reset()
+
+    assert all(e["source"] == "rule" for e in ents)
+
+
+def test_the_model_does_not_change_rules():
+    text = "Inclusion Criteria:\n- Age >= 18 years\n- AST and ALT <= 2.5 x ULN\nExclusion Criteria:\n- Prior EGFR TKI"
+    with_model = parse(text)
+    tagger.use(None)
+    try:
+        without = parse(text)
+    finally:
+        tagger.reset()
+
+    assert [c.get("rule") for c in with_model["criteria"]] == [c.get("rule") for c in without["criteria"]]
+
+
+@pytest.mark.parametrize(
+    "line,message",
+    [
+        ("1:5:cancer no tab here", "line 1: no TAB"),
+        ("1:x:cancer\tlung cancer", "line 1: labels: bad span '1:x:cancer'"),
+        ("1:99:cancer\tlung cancer", "line 1: labels: span '1:99:cancer' outside the text"),
+    ],
+)
+def test_bad_training_line_names_file_line_and_field(tmp_path, line, message):
+    path = tmp_path / "bad.tsv"
+    path.write_text(line + "\n", encoding="utf-8")
+
+    with pytest.raises(train_ner.TrainingDataError, match=message):
+        train_ner.read(path)
+
+
+def test_training_on_a_few_lines_gives_a_usable_model():
+    rows = [
+        ("history of narcolepsy", [(11, 21, "chronic_disease")]),
+        ("prior dialysis", [(6, 14, "treatment")]),
+        ("hemoglobin > @NUMBER", [(0, 10, "clinical_variable"), (11, 20, "upper_bound")]),
+    ]
+    tagger.use(None)
+    try:
+        raw = train_ner.train(rows)
+    finally:
+        tagger.reset()
+
+    model = tagger.model_from_dict(raw)
+    assert set(model.labels) >= {"O", "chronic_disease", "treatment"}
