@@ -8,7 +8,7 @@ file and the FHIR resource it came from (`source_file`, `source_id`) and its own
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from django.db import models
 from django.db.models import Q
@@ -67,7 +67,7 @@ class Patient(models.Model):
 
 
 class PatientIdentity(models.Model):
-    """Protected health information. Only coordinators of the patient's site read it, and reads are audited."""
+    """Protected health information. Only coordinators of the patient's site read it; reads are audited."""
 
     patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="identity")
     name = models.CharField(max_length=300, blank=True)
@@ -91,7 +91,10 @@ class Fact(models.Model):
 
     class Meta:
         abstract = True
-        constraints: list[models.BaseConstraint] = []
+        constraints: ClassVar[list[models.BaseConstraint]] = []
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.source_id}"
 
     @classmethod
     def unique_source(cls, name: str) -> models.UniqueConstraint:
@@ -164,7 +167,7 @@ class PerformanceStatus(Fact):
 
 
 class MolecularFinding(Fact):
-    """One tested gene's result: a detected variant, or tested negative (wild-type) when `present` is False."""
+    """One tested gene's result: a detected variant, or tested negative (wild-type) if `present` is False."""
 
     class VariantClass(models.TextChoices):
         SNV = "SNV"
@@ -259,7 +262,9 @@ class Therapy(Fact):
             Fact.unique_source("one_therapy_per_patient_and_source"),
             models.CheckConstraint(
                 name="therapy_ends_after_it_starts",
-                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
             ),
         ]
 

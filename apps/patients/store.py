@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import models
 
+from .bulk import insert_rows
 from .fhir import facts as f
 from .models import (
     Biomarker,
@@ -161,26 +162,30 @@ class FactWriter:
         values = {n: getattr(fact, n) for n in _field_names(fact.__class__.__name__, fact) if n != "subject"}
         values["source_file"] = source_file[:500]
         if isinstance(fact, f.DiagnosisFact):
-            values["is_primary"] = self._is_primary(patient_key, fact)
+            # the primary cancer is decided at flush, with one query for the batch's patients
+            values["is_primary"] = None if fact.category == Diagnosis.Category.CANCER else False
         key: tuple[Any, ...] = (patient_key, fact.source_id)
         if model is MolecularFinding:
             key = (*key, values["gene"])
         self._facts.setdefault(model, {})[key] = values
         self._bump()
 
-    def _is_primary(self, patient_key: str, fact: f.DiagnosisFact) -> bool:
-        if fact.category != Diagnosis.Category.CANCER:
-            return False
-        if patient_key not in self._primary:
-            earlier = None
-            if patient_key in self.patient_pk:
-                earlier = (
-                    Diagnosis.objects.filter(patient_id=self.patient_pk[patient_key], is_primary=True)
-                    .values_list("source_id", flat=True)
-                    .first()
-                )
-            self._primary[patient_key] = earlier or fact.source_id
-        return self._primary[patient_key] == fact.source_id
+    def _resolve_primaries(self, rows: dict[tuple[Any, ...], dict[str, Any]]) -> None:
+        """Mark each patient's primary cancer: the one already stored, else the first cancer read.
+
+        The stored primaries of the batch's patients are read in one query.
+        """
+        unknown = {key[0] for key, values in rows.items() if values["is_primary"] is None}
+        unknown -= self._primary.keys()
+        if unknown:
+            pks = {self.patient_pk[k]: k for k in unknown}
+            stored = Diagnosis.objects.filter(patient_id__in=pks, is_primary=True).order_by("pk")
+            for pk, source_id in stored.values_list("patient_id", "source_id"):
+                self._primary.setdefault(pks[pk], source_id)
+        for key, values in rows.items():
+            if values["is_primary"] is None:
+                primary = self._primary.setdefault(key[0], key[1])
+                values["is_primary"] = primary == key[1]
 
     def _bump(self) -> None:
         self._pending += 1
@@ -189,40 +194,51 @@ class FactWriter:
 
     def flush(self) -> None:
         self._flush_patients()
+        if Diagnosis in self._facts:
+            self._resolve_primaries(self._facts[Diagnosis])
         for model, rows in self._facts.items():
             self._upsert(model, rows)
         self._facts.clear()
         self._pending = 0
 
     def _upsert(self, model: type[models.Model], rows: dict[tuple[Any, ...], dict[str, Any]]) -> None:
+        """Insert new rows, update changed ones; existing rows of the batch are read in one query."""
         keyed = {(self.patient_pk[k[0]], *k[1:]): v for k, v in rows.items()}
-        pids = {k[0] for k in keyed}
-        sids = {k[1] for k in keyed}
-        existing: dict[tuple[Any, ...], models.Model] = {}
-        for found in model._default_manager.filter(patient_id__in=pids, source_id__in=sids):
-            row = found
-            key: tuple[Any, ...] = (getattr(row, "patient_id"), getattr(row, "source_id"))  # noqa: B009
-            if model is MolecularFinding:
-                key = (*key, getattr(row, "gene"))  # noqa: B009
-            existing[key] = row
-        if model is MolecularFinding:
-            stale = [row.pk for key, row in existing.items() if key not in keyed]
+        if not keyed:
+            return
+        is_finding = model is MolecularFinding
+        compared = list(next(iter(keyed.values())))
+        key_width = 3 if is_finding else 2
+        key_columns = ["patient_id", "source_id", "gene"][:key_width]
+        found = model._default_manager.filter(
+            patient_id__in={k[0] for k in keyed}, source_id__in={k[1] for k in keyed}
+        ).values_list("pk", *key_columns, *compared)
+        existing = {tuple(row[1 : 1 + key_width]): row for row in found}
+        if is_finding:
+            stale = [row[0] for key, row in existing.items() if key not in keyed]
             if stale:
                 MolecularFinding.objects.filter(pk__in=stale).delete()
                 self.counts[f"{_label(model)}.deleted"] += len(stale)
-        new: list[models.Model] = []
+        new: list[dict[str, Any]] = []
         changed: list[models.Model] = []
         fields: set[str] = set()
         sticky = _STICKY.get(model, set())
         for key, values in keyed.items():
-            if key not in existing:
-                new.append(model(patient_id=key[0], **values))
+            row = existing.get(key)
+            if row is None:
+                new.append({"patient_id": key[0], **values})
                 continue
-            row = existing[key]
-            values = {k: v for k, v in values.items() if not (k in sticky and v == "" and getattr(row, k))}
-            if self._assign(row, values, fields):
-                changed.append(row)
-        model._default_manager.bulk_create(new, batch_size=500)
+            before = dict(zip(compared, row[1 + key_width :], strict=True))
+            touched = {
+                name
+                for name, value in values.items()
+                if before[name] != value and not (name in sticky and value == "" and before[name])
+            }
+            if touched:
+                fields |= touched
+                merged = {n: (values[n] if n in touched else before[n]) for n in compared}
+                changed.append(model(pk=row[0], patient_id=key[0], **merged))
+        insert_rows(model, new)
         if changed:
             model._default_manager.bulk_update(changed, sorted(fields), batch_size=500)
         self._count(model, len(new), len(changed), len(keyed) - len(new) - len(changed))

@@ -21,7 +21,12 @@ def _obs(oid: str, **extra: Any) -> dict[str, Any]:
         "code": {"coding": [dict(LOINC_HB)]},
         "subject": {"reference": "Patient/p1"},
         "effectiveDateTime": "2024-01-02",
-        "valueQuantity": {"value": 13.1, "unit": "g/dL", "system": "http://unitsofmeasure.org", "code": "g/dL"},
+        "valueQuantity": {
+            "value": 13.1,
+            "unit": "g/dL",
+            "system": "http://unitsofmeasure.org",
+            "code": "g/dL",
+        },
         **extra,
     }
 

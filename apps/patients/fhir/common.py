@@ -108,18 +108,20 @@ def reference(value: Any) -> str:
 
 def iter_references(node: Any, path: str) -> Iterator[tuple[str, str]]:
     """Every (FHIR path, reference string) in a resource, contained resources excluded."""
+    # only containers are descended into: a resource's many scalar leaves cost no call
     if isinstance(node, dict):
         for key, value in node.items():
-            if key == "contained":
-                continue
-            child = f"{path}.{key}"
-            if key == "reference" and isinstance(value, str):
-                yield child, value
-            else:
-                yield from iter_references(value, child)
+            if key == "reference":
+                if isinstance(value, str):
+                    yield f"{path}.reference", value
+                elif isinstance(value, dict | list):
+                    yield from iter_references(value, f"{path}.reference")
+            elif key != "contained" and isinstance(value, dict | list):
+                yield from iter_references(value, f"{path}.{key}")
     elif isinstance(node, list):
         for i, item in enumerate(node):
-            yield from iter_references(item, f"{path}[{i}]")
+            if isinstance(item, dict | list):
+                yield from iter_references(item, f"{path}[{i}]")
 
 
 def profiles(resource: dict[str, Any]) -> list[str]:

@@ -103,12 +103,31 @@ def convert(value: float, from_unit: str, to_unit: str, molar_mass: float | None
     """`value` in `to_unit`; UnitMismatch when the units are not convertible (or units are unavailable)."""
     if from_unit == to_unit:
         return value
+    factor = _factor(from_unit, to_unit, molar_mass)
+    if factor is None:  # not a plain multiple (e.g. degrees Celsius to Fahrenheit): convert each value
+        return _round(_convert(value, from_unit, to_unit, molar_mass))
+    return _round(value * factor)
+
+
+def _round(value: float) -> float:
+    # 12 significant digits: drop binary noise so a re-import compares equal and values read cleanly
+    return float(f"{value:.12g}")
+
+
+@cache
+def _factor(from_unit: str, to_unit: str, molar_mass: float | None) -> float | None:
+    """The multiplier from one unit to the other, or None when the conversion has an offset."""
+    if _convert(0.0, from_unit, to_unit, molar_mass) != 0.0:
+        return None
+    return _convert(1.0, from_unit, to_unit, molar_mass)
+
+
+def _convert(value: float, from_unit: str, to_unit: str, molar_mass: float | None) -> float:
     units = _vocab("units")
     if units is None:
         raise UnitMismatch(f"cannot convert {from_unit!r} to {to_unit!r}: no unit vocabulary")
     unit_error: type[Exception] = getattr(units, "UnitError", ValueError)
     try:
-        # 12 significant digits: drop binary noise so a re-import compares equal and values read cleanly
-        return float(f"{float(units.convert(value, from_unit, to_unit, molar_mass=molar_mass)):.12g}")
+        return float(units.convert(value, from_unit, to_unit, molar_mass=molar_mass))
     except (unit_error, ValueError, KeyError) as exc:
         raise UnitMismatch(f"cannot convert {from_unit!r} to {to_unit!r}") from exc

@@ -92,7 +92,7 @@ def _install_memo() -> _ElementMemo | None:
         return None
     memo = _ElementMemo(hook.__func__)
     # the models' validators look the hook up on the class at each call, so they all see the memo
-    FhirBase.fhir_model_validator = classmethod(memo)  # type: ignore[assignment, arg-type]
+    FhirBase.fhir_model_validator = classmethod(memo)  # type: ignore[assignment]
     return memo
 
 

@@ -17,6 +17,8 @@ class Command(BaseCommand):
         "Each Bundle file, and each folder of NDJSON files, is imported whole or not at all; errors are "
         "printed to stderr as JSON naming file, line or entry, and field."
     )
+    # The URL configuration and admin are not used here; loading them for the system checks costs seconds.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("paths", nargs="+", metavar="PATH")
