@@ -212,3 +212,25 @@ def test_one_patient_against_many_trials_and_one_trial_against_many_patients_agr
 
     assert (one_patient.status[:, 0] == full.status[:, 7]).all()
     assert (one_trial.status[0] == full.status[3]).all()
+
+
+def test_first_failing_criterion_is_right_in_a_trial_with_hundreds_of_criteria():
+    filler = [
+        {"id": f"I{i}", "section": "inclusion", "kind": "other", "computable": False, "negated": False}
+        for i in range(1, 300)
+    ]
+    failing = {
+        "id": "I300",
+        "section": "inclusion",
+        "kind": "sex",
+        "computable": True,
+        "negated": False,
+        "rule": {"sex": "female"},
+    }
+    patient = PatientRecord(key="p", sex="male", birth_date=dt.date(1960, 1, 1))
+
+    result = match_all([[*filler, failing]], [patient], AS_OF)
+
+    assert int(result.status[0, 0]) == 0
+    assert int(result.first_failed[0, 0]) == 299
+    assert evaluate(prepare([*filler, failing]), patient, AS_OF).first_failed == "I300"

@@ -180,7 +180,7 @@ class Results:
     score: npt.NDArray[np.float64]
     molecular_fit: npt.NDArray[np.float64]  # NaN: the trial has no molecular requirement
     phenotypic_fit: npt.NDArray[np.float64]
-    first_failed: npt.NDArray[np.int16]  # index of the first failing criterion, -1 none
+    first_failed: npt.NDArray[np.int32]  # index of the first failing criterion, -1 none
     n_unknown: npt.NDArray[np.int16]
     verdicts: (
         npt.NDArray[np.int8] | None
@@ -241,9 +241,9 @@ def _block(p: Program, leaves: npt.NDArray[np.int8], patients: slice, keep: bool
     n_unknown = (padded == U).sum(axis=1, dtype=np.int16)
     n_applicable = (padded != NA).sum(axis=1, dtype=np.int16)
     width = padded.shape[1]
-    position = np.arange(width, dtype=np.int8)[None, :, None]
-    first = np.where(padded == F, position, np.int8(width)).min(axis=1)
-    first_failed = np.where(first < width, first, -1).astype(np.int16)
+    position = np.arange(width, dtype=np.int32)[None, :, None]  # trials can have hundreds of criteria
+    first = np.where(padded == F, position, np.int32(width)).min(axis=1)
+    first_failed = np.where(first < width, first, -1).astype(np.int32)
     weights = np.append(p.top_weight, 0.0)[p.top_matrix].astype(np.int8)[:, :, None]  # whole numbers
     is_t = (padded == T).view(np.int8)
     met = (is_t * weights).sum(axis=1, dtype=np.int16).astype(np.float64)
