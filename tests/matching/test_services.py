@@ -244,3 +244,29 @@ def test_run_without_patients_completes_at_once(django_capture_on_commit_callbac
     run = run_now(django_capture_on_commit_callbacks)
 
     assert run.status == MatchRun.Status.COMPLETED and run.chunks_total == 0
+
+
+def test_stored_verdicts_of_a_possible_match_agree_with_the_on_demand_explanation(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    trial = make_trial(
+        "NCT00000042",
+        [
+            criterion("I1", "diagnosis", {"oncotree": ["NSCLC"]}),
+            criterion("I2", "performance_status", {"scale": "ECOG", "min": 0, "max": 1}),
+            criterion("E1", "condition", {"condition": "brain_metastases"}, section="exclusion"),
+        ],
+        min_age_years=18,
+    )
+    patient = make_patient("luad-1", born=dt.date(1970, 5, 1), oncotree="LUAD")
+
+    run_now(django_capture_on_commit_callbacks, trials=[trial])
+
+    stored = Match.objects.get(patient=patient, trial=trial)
+    (explained,) = matching.explain(patient, trial, AS_OF)
+    assert stored.status == explained["status"] == "possible"
+    assert [(v["id"], v["verdict"]) for v in stored.verdicts] == [
+        (v["id"], v["verdict"]) for v in explained["criteria"]
+    ]
+    assert stored.missing == explained["missing"]
+    assert "ECOG" in " ".join(stored.missing)

@@ -66,33 +66,57 @@ def evaluate_plan(
 def evaluate_plans(
     criteria_lists: Sequence[list[dict[str, Any]]], records: Sequence[PatientRecord], as_of: dt.date
 ) -> list[list[Outcome]]:
-    """Per plan, one outcome per record. The vectorised engine judges every pair at once; the reference
-    evaluator then explains only the eligible and possible pairs (ineligible ones keep the engine's score,
-    fits, unknown count and first failing criterion)."""
+    """Per plan, one outcome per record, all judged at once by the vectorised engine.
+
+    Eligible pairs (few, and what coordinators act on) get the reference evaluator's full explanation with
+    evidence. Possible pairs keep the engine's per-criterion verdicts and, for each unknown, what data would
+    decide it (the need each criterion states when nothing is known); their evidence is computed on demand
+    (`explain`). Ineligible pairs keep the score, fits, unknown count and first failing criterion.
+    """
     prepared = [prepare(c, strict=False) for c in criteria_lists]
     if not prepared or not records:
         return [[] for _ in prepared]
-    results = match_all(compile_trials(prepared), FeatureStore.build(records, as_of))
+    program = compile_trials(prepared)
+    results = match_all(program, FeatureStore.build(records, as_of), verdicts=True)
+    assert results.verdicts is not None
     out: list[list[Outcome]] = []
     for t, criteria in enumerate(prepared):
+        width = len(criteria.tops)
+        codes = results.verdicts[program.top_matrix[t, :width]]  # (criteria, patients)
+        needs = evaluate(criteria, _NOTHING_KNOWN, as_of).verdicts
         row: list[Outcome] = []
         for j, record in enumerate(records):
             status = scoring.STATUS_NAMES[int(results.status[t, j])]
             failed = int(results.first_failed[t, j])
-            if status != scoring.INELIGIBLE or not 0 <= failed < len(criteria.tops):
-                row.append(_outcome(evaluate(criteria, record, as_of)))
-                continue
             mfit = float(results.molecular_fit[t, j])
-            row.append(
-                Outcome(
-                    status=status,
-                    score=min(1.0, max(0.0, float(results.score[t, j]))),
-                    molecular_fit=None if math.isnan(mfit) else mfit,
-                    phenotypic_fit=float(results.phenotypic_fit[t, j]),
-                    first_failing=criteria.tops[failed].node.id,
-                    unknown=int(results.n_unknown[t, j]),
-                    not_met=1,
+            common: dict[str, Any] = {
+                "status": status,
+                "score": min(1.0, max(0.0, float(results.score[t, j]))),
+                "molecular_fit": None if math.isnan(mfit) else mfit,
+                "phenotypic_fit": float(results.phenotypic_fit[t, j]),
+                "unknown": int(results.n_unknown[t, j]),
+            }
+            if status == scoring.ELIGIBLE or (status == scoring.INELIGIBLE and not 0 <= failed < width):
+                row.append(_outcome(evaluate(criteria, record, as_of)))
+            elif status == scoring.POSSIBLE:
+                verdicts = [_ENGINE_VERDICTS[int(c)] for c in codes[:, j]]
+                unknown_needs = [n.missing for n, v in zip(needs, verdicts, strict=True) if v == "unknown"]
+                row.append(
+                    Outcome(
+                        **common,
+                        met=verdicts.count("met"),
+                        verdicts=[
+                            {"id": n.id, "verdict": v, "evidence": n.missing if v == "unknown" else None}
+                            for n, v in zip(needs, verdicts, strict=True)
+                        ],
+                        missing=scoring.what_would_decide(unknown_needs),
+                    )
                 )
-            )
+            else:
+                row.append(Outcome(**common, first_failing=criteria.tops[failed].node.id, not_met=1))
         out.append(row)
     return out
+
+
+_NOTHING_KNOWN = PatientRecord(key="")
+_ENGINE_VERDICTS = {0: "not_met", 1: "met", 2: "unknown", 3: "not_applicable"}
