@@ -124,7 +124,7 @@ X_FRAME_OPTIONS = "DENY"
 
 # Celery: with no REDIS_URL, tasks run in-process (embedded default); with it, separate workers.
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
