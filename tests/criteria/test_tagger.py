@@ -56,9 +56,11 @@ def test_rule_entities_keep_their_codes():
 
 
 def test_model_finds_an_unlisted_disease_in_real_case_text():
-    ents = _entities("Known history of avascular necrosis of the femoral head")
+    ents = _entities("History of Narcolepsy or chronic pelvic pain syndrome")
 
-    assert any(e["type"] == "condition" and "necrosis" in e["text"] for e in ents)
+    assert any(
+        e["type"] == "condition" and e["source"] == "model" and "Narcolepsy" in e["text"] for e in ents
+    )
 
 
 def test_same_text_gives_the_same_entities():
@@ -78,7 +80,10 @@ def test_without_a_model_only_rule_entities_are_returned():
 
 
 def test_the_model_does_not_change_rules():
-    text = "Inclusion Criteria:\n- Age >= 18 years\n- AST and ALT <= 2.5 x ULN\nExclusion Criteria:\n- Prior EGFR TKI"
+    text = (
+        "Inclusion Criteria:\n- Age >= 18 years\n- AST and ALT <= 2.5 x ULN\n"
+        "Exclusion Criteria:\n- Prior EGFR TKI\n- History of narcolepsy"
+    )
     with_model = parse(text)
     tagger.use(None)
     try:
@@ -93,8 +98,8 @@ def test_the_model_does_not_change_rules():
     "line,message",
     [
         ("1:5:cancer no tab here", "line 1: no TAB"),
-        ("1:x:cancer\tlung cancer", "line 1: labels: bad span '1:x:cancer'"),
-        ("1:99:cancer\tlung cancer", "line 1: labels: span '1:99:cancer' outside the text"),
+        ("1:x:cancer\tlung cancer", "line 1: field labels: bad span '1:x:cancer'"),
+        ("1:99:cancer\tlung cancer", "line 1: field labels: span '1:99:cancer' outside the text"),
     ],
 )
 def test_bad_training_line_names_file_line_and_field(tmp_path, line, message):
@@ -119,3 +124,57 @@ def test_training_on_a_few_lines_gives_a_usable_model():
 
     model = tagger.model_from_dict(raw)
     assert set(model.labels) >= {"O", "chronic_disease", "treatment"}
+
+
+def _naive(model, toks, tags, vtags):
+    import numpy as np
+
+    feats = tagger.features(toks, tags, vtags)
+    return np.array([sum(model.row(f) for f in fs) + model.bias for fs in feats])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ANC ≥ 1.5 x 10^9/L; no prior pembrolizumab or radiotherapy",
+        "History of avascular necrosis, narcolepsy or chronic pelvic pain syndrome within 6 months",
+        "x",
+    ],
+)
+def test_fast_scores_equal_the_sum_over_the_feature_strings(text):
+    import numpy as np
+
+    from apps.criteria.parser import scoring
+    from apps.criteria.parser.entities import find
+
+    model = tagger.current()
+    view = matching_view(text)
+    toks = tagger.tokenize(view, 0, len(view))
+    tags = tagger.rule_tags(toks, find(text, view, 0, len(text)))
+    vtags = tagger.vocab_tags(view, toks)
+    words = [t[0] for t in toks]
+
+    fast = scoring.emissions(model, words, [tagger._shape(w) for w in words], tags, vtags)
+
+    assert np.allclose(fast, _naive(model, toks, tags, vtags))
+
+
+def test_viterbi_shortcut_gives_the_exhaustive_best_path():
+    import itertools
+
+    import numpy as np
+
+    from apps.criteria.parser import scoring
+
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        scores = rng.normal(size=(5, 3)) * rng.choice([0.5, 5.0])
+        trans = rng.normal(size=(3, 3))
+
+        def total(path, scores=scores, trans=trans):
+            return sum(scores[t, p] for t, p in enumerate(path)) + sum(
+                trans[a, b] for a, b in itertools.pairwise(path)
+            )
+
+        best = max(itertools.product(range(3), repeat=5), key=total)
+        assert np.isclose(total(scoring.viterbi(scores, trans)), total(best))

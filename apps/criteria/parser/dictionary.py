@@ -36,7 +36,7 @@ def tokens(view: str, start: int = 0, end: int | None = None) -> list[tuple[str,
     ]
 
 
-def _key(surface: str) -> tuple[str, ...]:
+def phrase_key(surface: str) -> tuple[str, ...]:
     return tuple(m.group() for m in _TOKEN.finditer(surface.lower()))
 
 
@@ -47,7 +47,7 @@ class PhraseDictionary:
         self.max_len = 1
 
     def add(self, surface: str, entry: Entry, *, only_if_absent: bool = False) -> None:
-        key = _key(surface)
+        key = phrase_key(surface)
         if not key or (len(key) == 1 and len(key[0]) < 2):
             return
         old = self.table.get(key)

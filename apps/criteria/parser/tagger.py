@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from .dictionary import vocabulary
+from .dictionary import build, phrase_key, vocabulary
 from .entities import Entity
+from .scoring import Model, emissions, model_from_dict, viterbi
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "ner_model.json"
 
@@ -57,17 +56,6 @@ _PROCEDURE = re.compile(
     r"radiotherapy|irradiation|resection|dialysis|implant\w*|procedure|operation|biopsy|ablation|stent\w*|"
     r"bypass|intubation|ventilation|catheter\w*|device|stimulat\w*|photopheresis|transfusion|apheresis)$"
 )
-
-
-@dataclass(frozen=True)
-class Model:
-    labels: tuple[str, ...]
-    index: dict[str, int]
-    weights: np.ndarray  # (features, labels)
-    bias: np.ndarray  # (labels,)
-    veto: frozenset[str]  # labels of rule entities the model may drop when it gives none of their tokens it
-    min_add: float  # mean probability a span the rules missed needs to be added
-    transitions: np.ndarray | None  # (labels, labels) label-to-label scores of a linear-chain CRF
 
 
 def tokenize(view: str, start: int, end: int) -> list[tuple[str, int, int]]:
@@ -165,47 +153,6 @@ def _load(path: Path = MODEL_FILE) -> Model | None:
     return model_from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
-def model_from_dict(raw: dict[str, Any]) -> Model:
-    labels = tuple(raw["labels"])
-    names = list(raw["features"])
-    weights = np.zeros((len(names) + 1, len(labels)))  # the last row stays zero for unknown features
-    for row, name in enumerate(names):
-        for col, w in raw["features"][name].items():
-            weights[row, labels.index(col)] = w
-    return Model(
-        labels,
-        {n: i for i, n in enumerate(names)},
-        weights,
-        np.asarray(raw["bias"], dtype=float),
-        frozenset(raw.get("veto", ())),
-        float(raw.get("min_add", 0.0)),
-        _transitions(raw.get("transitions"), labels),
-    )
-
-
-def _transitions(raw: dict[str, dict[str, float]] | None, labels: tuple[str, ...]) -> np.ndarray | None:
-    if raw is None:
-        return None
-    out = np.zeros((len(labels), len(labels)))
-    for a, row in raw.items():
-        for b, w in row.items():
-            out[labels.index(a), labels.index(b)] = w
-    return out
-
-
-def _viterbi(scores: np.ndarray, transitions: np.ndarray) -> list[int]:
-    best = scores[0].copy()
-    back = np.zeros(scores.shape, dtype=int)
-    for t in range(1, len(scores)):
-        cand = best[:, None] + transitions
-        back[t] = cand.argmax(axis=0)
-        best = cand.max(axis=0) + scores[t]
-    path = [int(best.argmax())]
-    for t in range(len(scores) - 1, 0, -1):
-        path.append(int(back[t, path[-1]]))
-    return path[::-1]
-
-
 _override: list[Model | None] = []
 
 
@@ -222,24 +169,23 @@ def current() -> Model | None:
     return _override[0] if _override else _load()
 
 
-def predict(model: Model, feats: list[list[str]]) -> tuple[list[str], list[float]]:
+def predict(
+    model: Model, toks: list[tuple[str, int, int]], tags: list[str], vtags: list[str]
+) -> tuple[list[str], list[float]]:
     """Each token's label (Viterbi path for a CRF) and the probability of its own best label.
 
     The probability is the softmax of the token's own scores (for a CRF, without transitions).
     """
-    if not feats:
+    if not toks:
         return [], []
-    unknown = len(model.index)
-    rows = [[model.index.get(f, unknown) for f in fs] for fs in feats]
-    scores = model.weights[np.asarray(rows)].sum(axis=1) + model.bias
-    scores -= scores.max(axis=1, keepdims=True)
+    words = [t[0] for t in toks]
+    scores = emissions(model, words, [_shape(w) for w in words], tags, vtags)
+    crf = model.transitions
+    best = scores.argmax(axis=1).tolist() if crf is None else viterbi(scores, crf)
+    scores = scores - scores.max(axis=1, keepdims=True)
     probs = np.exp(scores)
-    probs /= probs.sum(axis=1, keepdims=True)
-    if model.transitions is None:
-        best = probs.argmax(axis=1).tolist()
-    else:
-        best = _viterbi(model.weights[np.asarray(rows)].sum(axis=1) + model.bias, model.transitions)
-    return [model.labels[i] for i in best], probs.max(axis=1).tolist()
+    top = 1.0 / probs.sum(axis=1)
+    return [model.labels[i] for i in best], top.tolist()
 
 
 def spans(toks: list[tuple[str, int, int]], labels: list[str]) -> list[tuple[int, int, str]]:
@@ -256,13 +202,29 @@ def spans(toks: list[tuple[str, int, int]], labels: list[str]) -> list[tuple[int
     return out
 
 
+def _code(etype: str, surface: str) -> str | None:
+    """The code of a model span when its whole text is a known term of the same kind (else None)."""
+    from apps.vocab import drugs, labs
+
+    entry = build().table.get(phrase_key(surface))
+    if entry is not None and entry.code and TYPE_LABEL.get(entry.type) == TYPE_LABEL[etype]:
+        return entry.code
+    if etype == "drug":
+        drug = drugs.lookup(surface)
+        return f"DRUGBANK:{drug.drugbank_id}" if drug else None
+    if etype == "measurement":
+        lab = labs.lookup(surface)
+        return f"LOINC:{lab.loinc}" if lab else None
+    return None
+
+
 def merge(view: str, start: int, end: int, ents: list[Entity]) -> list[tuple[Entity, str]]:
     """Rule entities (minus those the model vetoes) and model spans the rules missed, each with its source."""
     model = current()
     if model is None:
         return [(e, "rule") for e in ents]
     toks = tokenize(view, start, end)
-    labels, probs = predict(model, features(toks, rule_tags(toks, ents), vocab_tags(view, toks)))
+    labels, probs = predict(model, toks, rule_tags(toks, ents), vocab_tags(view, toks))
     out: list[tuple[Entity, str]] = []
     for ent in ents:
         label = TYPE_LABEL.get(ent.type)
@@ -276,12 +238,12 @@ def merge(view: str, start: int, end: int, ents: list[Entity]) -> list[tuple[Ent
     for s, e, label in spans(toks, labels):
         if any(ent.start < e and s < ent.end and TYPE_LABEL.get(ent.type) == label for ent in ents):
             continue
-        inside = [p for (_, ts, te), p in zip(toks, probs, strict=True) if s <= ts and te <= e]
-        if sum(inside) / len(inside) < model.min_add:
+        span_probs = [p for (_, ts, te), p in zip(toks, probs, strict=True) if s <= ts and te <= e]
+        if sum(span_probs) / len(span_probs) < model.min_add:
             continue
         etype = LABEL_TYPE[label]
         if etype == "drug" and _PROCEDURE.search(view[s:e]):
             etype = "procedure"
-        out.append((Entity(etype, s, e), "model"))
+        out.append((Entity(etype, s, e, _code(etype, view[s:e])), "model"))
     out.sort(key=lambda pair: (pair[0].start, pair[0].end))
     return out
