@@ -53,6 +53,12 @@ CLASSES: dict[str, frozenset[str]] = {
     "structural variation": frozenset({"FUSION"}),
     "sv": frozenset({"FUSION"}),
 }
+# Classes that name an exon as well ("exon19_deletion" in RULES.md): (exon, classes).
+EXON_CLASSES: dict[str, tuple[int, frozenset[str]]] = {
+    "exon19 deletion": (19, frozenset({"DEL", "INDEL"})),
+    "exon20 insertion": (20, frozenset({"INS", "INDEL"})),
+    "exon14 skipping": (14, MUTATIONS),
+}
 WILD_TYPE = frozenset({"wild_type", "wild-type", "wildtype", "wt", "negative"})
 LEVELS = {"exact": 1.0, "codon": 0.85, "exon": 0.7, "class": 0.7, "gene": 0.5}
 NO_PARTNER = frozenset({"", "any", "any_gene", "intergenic"})
@@ -148,13 +154,17 @@ def alteration_from(rule: dict[str, Any], where: str) -> Alteration:
             protein = parts[0]
         else:
             codon = parts[1]
-    classes = CLASSES.get(klass, MUTATIONS) if klass and not wild else MUTATIONS
-    if klass and not wild and klass not in CLASSES:
+    exon = rule.get("exon")
+    if klass in EXON_CLASSES and not wild:
+        exon_number, classes = EXON_CLASSES[klass]
+        exon = exon_number if exon is None else exon
+    else:
+        classes = CLASSES.get(klass, MUTATIONS) if klass and not wild else MUTATIONS
+    if klass and not wild and klass not in CLASSES and klass not in EXON_CLASSES:
         raise CriteriaError(f"{where}: field 'variant_class': unknown class {klass!r}")
     partner = str(rule.get("partner") or "").strip().upper()
     if partner and partner.lower() not in NO_PARTNER:
         classes = CLASSES["fusion"]
-    exon = rule.get("exon")
     label = " ".join(
         str(x)
         for x in (protein or (f"codon {codon}" if codon else ""), f"exon {exon}" if exon else "", klass)
