@@ -247,3 +247,12 @@ def test_validation_names_the_fhir_path() -> None:
 
     assert [path for path, _ in errors] == ["Observation.effectiveDateTime"]
     assert validate({"resourceType": "Observation", "code": {"text": "x"}})[0][0] == "Observation.status"
+
+
+def test_ndjson_lines_parse_as_the_json_module_reads_them() -> None:
+    lines = [b'{"resourceType": "Patient", "id": "p1", "x": NaN}', b'{"resourceType": "Patient", "id": "p2"}']
+
+    entries = list(ndjson_entries("Patient.000.ndjson", lines))
+
+    assert [e.resource["id"] for e in entries if e.resource] == ["p1", "p2"]
+    assert entries[0].resource is not None and entries[0].resource["x"] != entries[0].resource["x"]  # NaN

@@ -72,3 +72,11 @@ def test_validation_outside_the_importer_gets_its_own_element_objects() -> None:
     a, b = Observation.model_validate(_obs("o2")), Observation.model_validate(_obs("o3"))
 
     assert a.code is not b.code
+
+
+def test_not_a_number_is_not_taken_for_a_remembered_null() -> None:
+    assert validate(_obs("o1", valueQuantity={"value": None, "unit": "g/dL"})) == []
+
+    errors = validate(_obs("o2", valueQuantity={"value": float("nan"), "unit": "g/dL"}))
+
+    assert [path for path, _ in errors] == ["Observation.valueQuantity.value"]

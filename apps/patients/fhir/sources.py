@@ -8,8 +8,18 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Any
 
+import orjson
+
 from .facts import Location, Problem
 from .validation import is_resource_type
+
+
+def parse_json(raw: bytes) -> Any:
+    """`json.loads`, parsed by orjson; what orjson refuses goes to `json` for its verdict and message."""
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw)  # raises json's own error, or reads what only `json` accepts (NaN, BOM...)
 
 
 @dataclass
@@ -30,7 +40,7 @@ def load_bundle(name: str, raw: bytes) -> tuple[list[dict[str, Any]], list[Probl
     """The entries of a Bundle file, or the problems that make it unreadable."""
     where = Location(name)
     try:
-        doc = json.loads(raw)
+        doc = parse_json(raw)
     except UnicodeDecodeError:
         return [], [Problem.at(where, "file is not UTF-8 text", code="encoding")]
     except json.JSONDecodeError as exc:
@@ -78,7 +88,7 @@ def ndjson_entries(name: str, lines: Iterable[bytes]) -> Iterator[Entry]:
             continue
         where = Location(name, line=number)
         try:
-            resource = json.loads(line)
+            resource = parse_json(line)
         except UnicodeDecodeError:
             yield Entry(where, None, problem=Problem.at(where, "line is not UTF-8 text", code="encoding"))
             continue

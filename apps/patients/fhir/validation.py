@@ -15,6 +15,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+import orjson
 from fhir.resources.R4B import get_fhir_model_class
 from pydantic import ValidationError
 
@@ -27,8 +28,9 @@ CLINICAL_TYPES = {
     "MedicationAdministration",
     "Procedure",
 }
-# Valid elements remembered at most (bounded memory); the memo starts again when full.
-MEMO_SIZE = 20_000
+# Valid elements remembered at most (about 5 kB each); the memo starts again when full.
+MEMO_SIZE = 4_000
+MEMO_TEXT = 400  # characters of JSON: larger elements are not remembered
 
 
 @cache
@@ -59,20 +61,31 @@ class _ElementMemo:
     def __init__(self, validator: Callable[..., Any]) -> None:
         self.validator = validator
         self.state = threading.local()  # `active` per thread: other threads' validation is left alone
-        self.valid: dict[tuple[type, str], Any] = {}
+        self.valid: dict[tuple[type, str | bytes], Any] = {}
         self._encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
+
+    def key(self, value: dict[str, Any]) -> str | bytes:
+        """The exact JSON text of an element: orjson's, unless it wrote a null (NaN and Infinity become
+        null there), then `json`'s, which keeps them apart."""
+        try:
+            text = orjson.dumps(value)
+        except TypeError:  # not JSON data as parsed (e.g. integer over 64 bits)
+            return self._encode(value)
+        return self._encode(value) if b"null" in text else text
 
     def __call__(self, owner: Any, value: Any, model_klass: type) -> Any:
         if type(value) is not dict or not getattr(self.state, "active", False):
             return self.validator(owner, value, model_klass)
         try:
-            key = (model_klass, self._encode(value))
+            key = (model_klass, self.key(value))
         except (TypeError, ValueError):
             return self.validator(owner, value, model_klass)
         found = self.valid.get(key)
         if found is not None:
             return found
         model = self.validator(owner, value, model_klass)  # raises on invalid: nothing remembered
+        if len(key[1]) > MEMO_TEXT:  # large elements seldom repeat whole, and would hold much memory
+            return model
         if len(self.valid) >= MEMO_SIZE:
             self.valid.clear()
         self.valid[key] = model
