@@ -107,6 +107,8 @@ _EXPRESSED = re.compile(
 )
 _TARGETED_AFTER = re.compile(
     r"\s*(?:p\.)?[a-z0-9/ ()-]{0,25}?"
+    # a list of targets sharing one head: "PIK3CA, PI3K, mTOR, or AKT inhibitor"
+    r"(?:(?:\s*,\s*(?:or\s+|and\s+)?|\s+(?:or|and|and/or)\s+)[a-z0-9-]{2,10}){0,6}\s*"
     r"(?:inhibitors?|tkis?\b|-?targeted|-?directed|antibod|degraders?|blockers?|agents?)"
 )
 _TARGETED_BEFORE = re.compile(r"(?:targets?|targeting|anti-?|against)\s*$")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
+from . import lexicon
 from .entities import Entity, cue
 from .values import days, number
 
@@ -43,10 +45,29 @@ _TREATED = re.compile(
 )
 
 
-def _ids(ents: list[Entity]) -> tuple[list[str], list[str]]:
+def class_ids(view: str, ent: Entity) -> set[str]:
+    """A drug-class entity's lexicon id (treatments.yaml) and, where it differs, the apps.vocab.drugs class
+    id the matcher's drug vocabulary knows ("anti-PD-1" -> anti_pd1_pdl1 and anti_pd_1)."""
+    from apps.vocab import drugs
+
+    own = ent.key.split(":", 1)[1]
+    for form in (view[ent.start : ent.end], own.replace("_", " "), *_class_names(own)):
+        found = drugs.class_lookup(form)
+        if found:
+            return {own, str(found)}
+    return {own}
+
+
+@cache
+def _class_names(own: str) -> tuple[str, ...]:
+    entry = lexicon.load_yaml("treatments.yaml")["classes"].get(own) or {}
+    return tuple(entry.get("names") or ())
+
+
+def _ids(view: str, ents: list[Entity]) -> tuple[list[str], list[str]]:
     drugs = sorted({e.code.split(":", 1)[1] for e in ents if e.type == "drug" and e.code})
     classes = sorted(
-        {e.key.split(":", 1)[1] for e in ents if e.type == "drug" and e.key.startswith("class:")}
+        {c for e in ents if e.type == "drug" and e.key.startswith("class:") for c in class_ids(view, e)}
     )
     classes += sorted(
         {
@@ -69,17 +90,48 @@ def _targeted_classes(view: str, ents: list[Entity], end: int) -> list[str]:
                 f"_{view[variant.start : variant.end].removeprefix('p.')}" if variant else ""
             )
             out.append(f"{name}_inhibitor")
+            shared = _shared_target_class(name)
+            if shared:
+                out.append(shared)
     return out
+
+
+_INHIBITOR_LIST = re.compile(
+    r"((?:[a-z0-9-]{2,12}\s*(?:,\s*(?:or\s+|and\s+)?|\s(?:or|and|and/or)\s))*)"
+    r"([a-z0-9-]{2,12})\s+(?:inhibitors?|tkis?)\b"
+)
+
+
+def inhibitor_classes(vt: str) -> set[str]:
+    """Shared drug classes named as "<target> inhibitor", each target of a list counted: "any PI3K, mTOR,
+    or AKT inhibitor" -> pi3k_inhibitor, mtor_inhibitor, akt_inhibitor."""
+    from apps.vocab import drugs
+
+    out = set()
+    for m in _INHIBITOR_LIST.finditer(vt):
+        targets = [*re.split(r"\s*,\s*(?:or\s+|and\s+)?|\s(?:or|and|and/or)\s", m.group(1)), m.group(2)]
+        for target in targets:
+            found = drugs.class_lookup(f"{target.strip()} inhibitor") if target.strip() else None
+            if found:
+                out.add(str(found))
+    return out
+
+
+def _shared_target_class(name: str) -> str | None:
+    from apps.vocab import drugs
+
+    found = drugs.class_lookup(f"{name.replace('_', ' ')} inhibitor")
+    return str(found) if found else None
 
 
 def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict[str, Any]] | None:
     tx = [e for e in ents if e.type in ("drug", "procedure")]
     vt = view[start:end]
     targeted = _targeted_classes(view, ents, end)
-    if not tx and not targeted:
+    if not tx and not targeted and not inhibitor_classes(vt):
         return None
-    drugs, classes = _ids(ents)
-    classes = sorted(set(classes) | set(targeted))
+    drugs, classes = _ids(view, ents)
+    classes = sorted(set(classes) | set(targeted) | inhibitor_classes(vt))
     if not drugs and not classes and not _TREATED.search(vt):
         return None
     window = _washout_days(ents, vt)

@@ -1,0 +1,33 @@
+"""Parsing errors found on real trials, one behaviour per test (rule forms: apps/criteria/RULES.md)."""
+
+import pytest
+
+from apps.criteria.parser import parse
+
+
+def _one(text):
+    (c,) = parse(text)["criteria"]
+    return c
+
+
+@pytest.mark.parametrize(
+    ("text", "shared"),
+    [
+        ("Prior anti-PD-1 or anti-CTLA-4 based therapy", {"anti_pd_1", "anti_ctla_4"}),
+        ("Prior treatment with an EGFR TKI", {"egfr_tki"}),
+        ("Previously received any PI3K inhibitor", {"pi3k_inhibitor"}),
+    ],
+)
+def test_drug_classes_also_carry_the_shared_vocabulary_class_the_matcher_knows(text, shared):
+    c = _one(text)
+
+    assert c["kind"] == "prior_therapy"
+    assert shared <= set(c["rule"]["classes"])
+
+
+def test_genes_listed_before_a_shared_inhibitor_head_are_drug_targets_not_required_alterations():
+    c = _one("Patients who have previously received fulvestrant or any PIK3CA, PI3K, mTOR, or AKT inhibitor.")
+
+    assert c["kind"] == "prior_therapy"
+    assert {"pi3k_inhibitor", "mtor_inhibitor", "akt_inhibitor"} <= set(c["rule"]["classes"])
+    assert "DB00947" in c["rule"]["drugs"]
