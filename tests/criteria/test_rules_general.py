@@ -31,3 +31,10 @@ def test_genes_listed_before_a_shared_inhibitor_head_are_drug_targets_not_requir
     assert c["kind"] == "prior_therapy"
     assert {"pi3k_inhibitor", "mtor_inhibitor", "akt_inhibitor"} <= set(c["rule"]["classes"])
     assert "DB00947" in c["rule"]["drugs"]
+
+
+def test_every_stage_named_in_a_criterion_is_accepted_not_only_the_first():
+    c = _one("Patients with histologically confirmed melanoma (Stage IIIC or Stage IV, AJCC)")
+
+    assert c["kind"] == "stage"
+    assert c["rule"]["stages"] == ["IIIC", "IV"]

@@ -31,7 +31,10 @@ def negated(view_text: str) -> bool:
     return any(p.search(head) for p in _negation())
 
 
-def classify(text: str, view: str, start: int, end: int) -> dict[str, Any]:
+def classify(
+    text: str, view: str, start: int, end: int, pending: tagger.Pending | None = None
+) -> dict[str, Any]:
+    """With `pending`, the entity list is filled later by tagger.resolve (all criteria in one batch)."""
     ents = find(text, view, start, end)
     vt = view[start:end]
     neg = negated(vt)
@@ -41,10 +44,14 @@ def classify(text: str, view: str, start: int, end: int) -> dict[str, Any]:
         "computable": kind not in ("other", "administrative") and rule is not None,
         "negated": neg,
         "confidence": confidence,
-        "entities": [
-            {**e.as_dict(text), "source": source} for e, source in tagger.merge(view, start, end, ents)
-        ],
+        "entities": [],
     }
+    if pending is None:
+        out["entities"] = [
+            {**e.as_dict(text), "source": source} for e, source in tagger.merge(view, start, end, ents)
+        ]
+    else:
+        pending.append((out["entities"], text, view, start, end, ents))
     if isinstance(rule, dict) and "children_rules" in rule:
         out["kind"] = "group"
         out["operator"] = rule["operator"]
@@ -104,7 +111,8 @@ def _decide(
     cancers = [e for e in ents if e.type == "cancer" and e.code]
     stage = _STAGE.search(vt)
     if stage and (cancers or "cancer" in types):
-        return "stage", {"stages": _stages(stage.group("s")), "status": _statuses(vt)}, 0.7
+        stages = [s for m in _STAGE.finditer(vt) for s in _stages(m.group("s"))]
+        return "stage", {"stages": list(dict.fromkeys(stages)), "status": _statuses(vt)}, 0.7
     if cancers or "cancer" in types:
         return "diagnosis", _diagnosis(vt, ents), 0.7
     for sex, pattern in lexicon.load_yaml("cues.yaml")["sex"].items():
