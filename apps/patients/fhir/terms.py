@@ -7,7 +7,7 @@ know a term, so the reader can keep the recorded value and list it in the import
 from __future__ import annotations
 
 import importlib
-from functools import cache
+from functools import cache, lru_cache
 from types import ModuleType
 from typing import Any
 
@@ -31,6 +31,8 @@ def _call(module: str, function: str, *args: Any) -> Any:
         return None
 
 
+# The vocabularies are fixed while the process runs; an export repeats the same few hundred terms.
+@lru_cache(maxsize=8192)
 def oncotree(system: str, code: str, text: str | None) -> str | None:
     result = _call("diagnoses", "to_oncotree", system, code, text)
     if result is None or isinstance(result, str):
@@ -62,6 +64,7 @@ def _icd10_category(system: str, code: str) -> str | None:
     return "comorbidity"
 
 
+@lru_cache(maxsize=8192)
 def gene_symbol(text: str) -> str | None:
     result = _call("genes", "approved_symbol", text)
     return str(result) if result else None
@@ -77,6 +80,7 @@ def exon_of(gene: str, position: int) -> int | None:
     return int(result) if result else None
 
 
+@lru_cache(maxsize=8192)
 def drug_by_rxnorm(rxcui: str) -> Any:
     return _call("drugs", "by_rxnorm", rxcui)
 
@@ -86,8 +90,13 @@ def drug_lookup(text: str) -> Any:
 
 
 def drug_classes(dbid: str) -> list[str]:
+    return list(_drug_classes(dbid))
+
+
+@lru_cache(maxsize=8192)
+def _drug_classes(dbid: str) -> tuple[str, ...]:
     result = _call("drugs", "classes_of", dbid)
-    return sorted(str(c) for c in result) if result else []
+    return tuple(sorted(str(c) for c in result)) if result else ()
 
 
 def lab(loinc: str) -> Any:
