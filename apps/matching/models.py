@@ -1,9 +1,11 @@
 """Match runs, their chunks, and the stored results: one current result per (patient, trial, arm, version).
 
-How runs and results relate: a `Match` row is the *current* result of one (patient, trial, arm,
-criteria version). A run's chunk writes the results of its pairs and, in the same transaction, removes
-any earlier result of the same pairs (from this or an older run), so a re-run replaces and never adds
-a second row; `Match.run` then names the run that computed the result. Older runs keep their summary
+How runs and results relate: the *current* result of one (patient, trial, arm, criteria version) is
+either a `Match` row (eligible and possible pairs, with every criterion's verdict) or one entry of an
+`IneligibleBlock` (ineligible pairs, packed per run, chunk and plan: patient, first failing criterion,
+score), never both. A run's chunk writes the results of its pairs and, in the same transaction, removes
+any earlier result of the same pairs (from this or an older run, row or block entry), so a re-run
+replaces and never adds a second result; `run` then names the run that computed the result. Older runs keep their summary
 (status, counts, timings) and the audit trail keeps who asked for them. Results are pinned to the
 criteria version they were computed with (PROMISES 15): a new version gives new rows, old rows stay.
 """
@@ -114,11 +116,11 @@ class MatchQuerySet(models.QuerySet["Match"]):
 
 
 class Match(models.Model):
-    """The current result of one (patient, trial, arm, criteria version).
+    """The current result of one eligible or possible (patient, trial, arm, criteria version) pair.
 
-    Eligible and possible results keep every criterion's verdict with its evidence and the missing data;
-    ineligible ones keep only their counts and the first failing criterion (`services.explain` recomputes
-    the full explanation of any pair on demand).
+    Keeps every criterion's verdict with its evidence and the missing data. Runs store ineligible pairs
+    packed in `IneligibleBlock`s instead (the status stays a choice here for rows written before that);
+    `services.explain` recomputes the full explanation of any pair on demand.
     """
 
     class Status(models.TextChoices):
@@ -233,3 +235,58 @@ class MatchCount(models.Model):
 
     def __str__(self) -> str:
         return f"counts of run {self.run_id} chunk {self.chunk_index}"
+
+
+class IneligibleBlock(models.Model):
+    """The current ineligible results of one run chunk's patients for one plan (trial or arm), packed.
+
+    Parallel lists, one entry per pair, ordered by patient primary key: `patient_ids`, `failing` (index
+    into `failing_ids`, the plan's first failing criterion of the pair), `scores`, `molecular_fits`,
+    `phenotypic_fits` (6 decimals) and `unknown_counts`. Storage grows with the number of ineligible pairs
+    at a few tens of bytes each instead of a row each; `services.explain` recomputes any pair in full.
+    A later result of one of these pairs removes its entry (the block is rewritten, or deleted when empty).
+    """
+
+    run = models.ForeignKey(MatchRun, on_delete=models.PROTECT, related_name="ineligible_blocks")
+    chunk_index = models.PositiveIntegerField()
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="+")
+    arm = models.ForeignKey(Arm, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    criteria_version = models.ForeignKey(CriteriaVersion, on_delete=models.PROTECT, related_name="+")
+    as_of = models.DateField()
+    size = models.PositiveIntegerField(help_text="number of pairs (length of every list)")
+    patient_min = models.PositiveBigIntegerField(help_text="smallest patient primary key in the block")
+    patient_max = models.PositiveBigIntegerField(help_text="largest patient primary key in the block")
+    patient_ids = models.JSONField(default=list)
+    failing_ids = models.JSONField(default=list, help_text="distinct first failing criterion ids")
+    failing = models.JSONField(default=list, help_text="per pair: index into failing_ids")
+    scores = models.JSONField(default=list)
+    molecular_fits = models.JSONField(default=list, help_text="per pair: number or null")
+    phenotypic_fits = models.JSONField(default=list, help_text="per pair: number or null")
+    unknown_counts = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "chunk_index", "trial", "arm"],
+                condition=Q(arm__isnull=False),
+                name="one_ineligible_block_per_run_chunk_trial_and_arm",
+            ),
+            models.UniqueConstraint(
+                fields=["run", "chunk_index", "trial"],
+                condition=Q(arm__isnull=True),
+                name="one_ineligible_block_per_run_chunk_and_trial",
+            ),
+            models.CheckConstraint(name="ineligible_block_is_not_empty", condition=Q(size__gte=1)),
+            models.CheckConstraint(
+                name="ineligible_block_patient_range_is_ordered",
+                condition=Q(patient_min__lte=F("patient_max")),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["run", "chunk_index"]),
+            models.Index(fields=["criteria_version", "patient_min", "patient_max"]),
+            models.Index(fields=["trial", "arm"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.size} ineligible pairs of run {self.run_id} chunk {self.chunk_index}"

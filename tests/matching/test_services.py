@@ -9,7 +9,7 @@ import pytest
 
 from apps.audit.models import AuditEvent
 from apps.matching import services as matching
-from apps.matching.models import Match, MatchChunk, MatchCount, MatchRun
+from apps.matching.models import IneligibleBlock, Match, MatchChunk, MatchCount, MatchRun
 from apps.matching.services import runs
 from apps.patients.models import Diagnosis, Patient, PatientIdentity
 from apps.trials.models import CriteriaVersion, Trial
@@ -66,6 +66,17 @@ def adults_trial_and_patients() -> Trial:
     return trial
 
 
+def stored() -> list[tuple[str, str, int, str, int]]:
+    """Every stored current result: (patient key, trial id, criteria version number, status, run pk)."""
+    keys = dict(Patient.objects.values_list("pk", "key"))
+    trials = dict(Trial.objects.values_list("pk", "trial_id"))
+    numbers = dict(CriteriaVersion.objects.values_list("pk", "number"))
+    return sorted(
+        (keys[p.patient_id], trials[p.trial_id], numbers[p.criteria_version_id], p.status, p.run_id)
+        for p in matching.stored_pairs()
+    )
+
+
 def run_now(django_capture_on_commit_callbacks: Any, **kwargs: Any) -> MatchRun:
     with django_capture_on_commit_callbacks(execute=True):
         run = matching.request_run(as_of=AS_OF, **kwargs)
@@ -100,11 +111,12 @@ def test_run_splits_patients_into_chunks_and_completes_with_one_result_per_pair(
     assert run.status == MatchRun.Status.COMPLETED
     assert (run.chunks_total, run.chunks_done, run.pairs_done) == (2, 2, 3)
     assert run.finished_at is not None and run.pairs_per_second is not None
-    statuses = dict(Match.objects.values_list("patient__key", "status"))
+    statuses = {key: status for key, _, _, status, _ in stored()}
     assert statuses["child-1"] == "ineligible"
     assert statuses["adult-1"] != "ineligible"
-    child = Match.objects.get(patient__key="child-1")
-    assert child.first_failing == "AGE" and child.verdicts == []
+    assert not Match.objects.filter(patient__key="child-1").exists()
+    (child,) = [p for p in matching.stored_pairs() if p.status == "ineligible"]
+    assert child.first_failing == "AGE"
     assert AuditEvent.objects.filter(action="matching.run_completed", object_id=str(run.pk)).count() == 1
 
 
@@ -113,41 +125,44 @@ def test_ranks_put_eligible_before_possible_before_ineligible(
 ) -> None:
     run_now(django_capture_on_commit_callbacks)
 
-    ranked = list(
-        Match.objects.order_by("rank_in_trial").values_list("status", "rank_in_trial", "rank_for_patient")
-    )
+    ranked = [(r["status"], r["rank"], r["rank_for_patient"]) for r in matching.current_rows()]
 
     order = {"eligible": 0, "possible": 1, "ineligible": 2}
     assert [r[1] for r in ranked] == [1, 2, 3]
     assert [order[r[0]] for r in ranked] == sorted(order[r[0]] for r in ranked)
-    assert all(r[2] == 1 for r in ranked)
+    assert [r[2] for r in ranked if r[0] != "ineligible"] == [1, 1]
 
 
 def test_rerun_replaces_results_instead_of_adding_rows(
     adults_trial_and_patients: Trial, django_capture_on_commit_callbacks: Any
 ) -> None:
     first = run_now(django_capture_on_commit_callbacks)
-    before = set(Match.objects.values_list("patient__key", "trial__trial_id", "status", "score"))
+    before = [r[:4] for r in stored()]
 
     second = run_now(django_capture_on_commit_callbacks)
 
-    assert Match.objects.count() == 3
-    assert set(Match.objects.values_list("run", flat=True)) == {second.pk}
-    assert set(Match.objects.values_list("patient__key", "trial__trial_id", "status", "score")) == before
+    assert len(stored()) == 3
+    assert {r[4] for r in stored()} == {second.pk}
+    assert [r[:4] for r in stored()] == before
     assert MatchCount.objects.filter(run=first).exists()
+    assert not IneligibleBlock.objects.filter(run=first).exists()
 
 
 def test_executing_a_done_chunk_again_changes_nothing(
     adults_trial_and_patients: Trial, django_capture_on_commit_callbacks: Any
 ) -> None:
     run = run_now(django_capture_on_commit_callbacks)
-    before = list(Match.objects.order_by("pk").values())
+    before = (
+        list(Match.objects.order_by("pk").values()),
+        list(IneligibleBlock.objects.order_by("pk").values()),
+    )
 
     matching.execute_chunk(run_id=run.pk, chunk=0)
 
     run.refresh_from_db()
     assert run.chunks_done == 1 and run.status == MatchRun.Status.COMPLETED
-    assert list(Match.objects.order_by("pk").values()) == before
+    after = list(Match.objects.order_by("pk").values()), list(IneligibleBlock.objects.order_by("pk").values())
+    assert after == before
 
 
 def test_new_criteria_version_gets_its_own_results_and_old_ones_stay_pinned(
@@ -166,11 +181,10 @@ def test_new_criteria_version_gets_its_own_results_and_old_ones_stay_pinned(
     with django_capture_on_commit_callbacks(execute=True):
         matching.on_criteria_version(v2, as_of=AS_OF)
 
-    assert Match.objects.filter(criteria_version__number=1).count() == 3
-    assert Match.objects.filter(criteria_version=v2).count() == 3
-    assert Match.objects.get(criteria_version=v2, patient__key="adult-2").status == "ineligible"
-    current = matching.current_matches()
-    assert set(current.values_list("criteria_version", flat=True)) == {v2.pk}
+    assert len([r for r in stored() if r[2] == 1]) == 3
+    assert len([r for r in stored() if r[2] == 2]) == 3
+    assert ("adult-2", "NCT00000001", 2, "ineligible") in [r[:4] for r in stored()]
+    assert {r["criteria_version"] for r in matching.current_rows()} == {v2.pk}
     assert not Match.objects.filter(criteria_version__number=1, rank_for_patient__isnull=False).exists()
 
 
@@ -184,9 +198,7 @@ def test_changed_patient_is_matched_against_recruiting_trials_only(
     with django_capture_on_commit_callbacks(execute=True):
         run = matching.on_patient_changed(patient, as_of=AS_OF)
 
-    assert set(Match.objects.filter(run=run).values_list("patient__key", "trial__trial_id")) == {
-        ("adult-2", "NCT00000001")
-    }
+    assert {(r[0], r[1]) for r in stored() if r[4] == run.pk} == {("adult-2", "NCT00000001")}
 
 
 def test_corrupt_stored_criteria_fail_the_run_with_the_reason_audited(
@@ -210,7 +222,7 @@ def test_corrupt_stored_criteria_fail_the_run_with_the_reason_audited(
     event = AuditEvent.objects.get(action="matching.run_failed", object_id=str(run.pk))
     assert event.reason == run.failure_reason and event.new_value == "failed"
     assert MatchChunk.objects.get(run=run).status == MatchChunk.Status.FAILED
-    assert not Match.objects.exists()
+    assert stored() == []
 
 
 def test_chunk_started_too_often_fails_the_run_instead_of_retrying_forever(

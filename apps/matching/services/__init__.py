@@ -5,8 +5,9 @@ Use through the package: `from apps.matching import services as matching; matchi
 
 from .explain import explain, on_criteria_version, on_patient_changed, rematch_after_import, run_summary
 from .export import FORMATS as EXPORT_FORMATS
-from .export import ExportError, current_matches, export_matches
+from .export import ExportError, current_matches, current_rows, export_matches
 from .plans import CriteriaError, Plan, plans_for
+from .results import StoredPair, stored_pairs
 from .runs import MatchRequestError, execute_chunk, fail_run, request_run, requeue_stalled, wait_for_run
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "MatchRequestError",
     "Plan",
     "current_matches",
+    "current_rows",
     "execute_chunk",
     "explain",
     "export_matches",
@@ -27,5 +29,7 @@ __all__ = [
     "request_run",
     "requeue_stalled",
     "run_summary",
+    "StoredPair",
+    "stored_pairs",
     "wait_for_run",
 ]

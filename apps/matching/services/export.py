@@ -5,19 +5,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from apps.audit import services as audit
 from apps.audit.models import AuditEvent
-from apps.trials.models import CriteriaVersion, Trial
+from apps.patients.models import Patient
+from apps.trials.models import Arm, CriteriaVersion, Trial
 
-from ..models import Match, MatchQuerySet
+from ..models import IneligibleBlock, Match, MatchQuerySet
+from . import ineligible
 
 FORMATS = ("json", "csv")
 CSV_COLUMNS = [
@@ -40,8 +43,20 @@ class ExportError(ValueError):
     """The export cannot be made as asked; the message names the unknown trial or option."""
 
 
+def _check_statuses(statuses: list[str] | None) -> None:
+    unknown = [s for s in statuses or [] if s not in Match.Status.values]
+    if unknown:
+        raise ExportError(f"unknown status(es): {', '.join(unknown)}; use {', '.join(Match.Status.values)}")
+
+
+def _check_trial(trial: str | None) -> None:
+    if trial is not None and not Trial.objects.filter(trial_id=trial).exists():
+        raise ExportError(f"unknown trial id: {trial}")
+
+
 def current_matches(*, trial: str | None = None, statuses: list[str] | None = None) -> MatchQuerySet:
-    """Results computed with each trial's current criteria version, ranked within each trial arm."""
+    """Stored `Match` rows (eligible and possible pairs) computed with each trial's current criteria
+    version, ranked within each trial arm. Ineligible pairs are in `current_ineligible`."""
     latest = (
         CriteriaVersion.objects.filter(trial=OuterRef("trial"))
         .values("trial")
@@ -49,18 +64,96 @@ def current_matches(*, trial: str | None = None, statuses: list[str] | None = No
         .values("n")
     )
     qs = Match.objects.filter(criteria_version__number=Subquery(latest))
+    _check_trial(trial)
     if trial is not None:
-        if not Trial.objects.filter(trial_id=trial).exists():
-            raise ExportError(f"unknown trial id: {trial}")
         qs = qs.filter(trial__trial_id=trial)
+    _check_statuses(statuses)
     if statuses:
-        unknown = [s for s in statuses if s not in Match.Status.values]
-        if unknown:
-            raise ExportError(
-                f"unknown status(es): {', '.join(unknown)}; use {', '.join(Match.Status.values)}"
-            )
         qs = qs.filter(status__in=statuses)
     return qs.select_related("trial", "arm", "patient").ranked()
+
+
+def _current_blocks(trial: str | None) -> QuerySet[IneligibleBlock]:
+    latest = (
+        CriteriaVersion.objects.filter(trial=OuterRef("trial"))
+        .values("trial")
+        .annotate(n=Max("number"))
+        .values("n")
+    )
+    qs = IneligibleBlock.objects.filter(criteria_version__number=Subquery(latest))
+    if trial is not None:
+        qs = qs.filter(trial__trial_id=trial)
+    return qs
+
+
+def _ineligible_rows(trial_pk: int, trial_id: str) -> list[dict[str, Any]]:
+    """The trial's current ineligible pairs as export rows; per arm ranked after its eligible and possible
+    pairs (by score, then patient)."""
+    blocks = _current_blocks(None).filter(trial_id=trial_pk)
+    found = list(ineligible.entries(blocks))
+    if not found:
+        return []
+    arm_codes = dict(Arm.objects.filter(trial_id=trial_pk).values_list("pk", "code"))
+    actionable: Counter[tuple[int | None, int]] = Counter(
+        {
+            (arm, version): n
+            for arm, version, n in Match.objects.filter(
+                trial_id=trial_pk, criteria_version_id__in={e.criteria_version_id for e in found}
+            )
+            .values_list("arm_id", "criteria_version_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        }
+    )
+    keys: dict[int, str] = {}
+    wanted = sorted({e.patient_id for e in found})
+    for start in range(0, len(wanted), 900):
+        keys.update(Patient.objects.filter(pk__in=wanted[start : start + 900]).values_list("pk", "key"))
+    found.sort(key=lambda e: (e.arm_id or 0, -e.score, e.patient_id))
+    rows: list[dict[str, Any]] = []
+    position: Counter[int | None] = Counter()
+    for entry in found:
+        position[entry.arm_id] += 1
+        rows.append(
+            {
+                "trial": trial_id,
+                "arm": arm_codes.get(entry.arm_id) if entry.arm_id is not None else None,
+                "patient": keys[entry.patient_id],
+                "status": Match.Status.INELIGIBLE.value,
+                "score": entry.score,
+                "molecular_fit": entry.molecular_fit,
+                "phenotypic_fit": entry.phenotypic_fit,
+                "rank": actionable[(entry.arm_id, entry.criteria_version_id)] + position[entry.arm_id],
+                "rank_for_patient": None,
+                "criteria": [{"id": entry.first_failing, "verdict": "not_met", "evidence": None}],
+                "missing": [],
+                "unknown_count": entry.unknown_count,
+                "first_failing": entry.first_failing,
+                "as_of": entry.as_of.isoformat(),
+                "criteria_version": entry.criteria_version_id,
+            }
+        )
+    return rows
+
+
+def current_rows(*, trial: str | None = None, statuses: list[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Every current pair of the asked statuses (default all) as export rows, trial by trial (by id), within
+    a trial by arm code and rank: each arm's eligible and possible pairs (stored `Match` rows), then its
+    ineligible pairs rebuilt from the packed blocks, with their first failing criterion."""
+    _check_trial(trial)
+    _check_statuses(statuses)
+    wanted = set(statuses or Match.Status.values)
+    stored_statuses = sorted(wanted - {Match.Status.INELIGIBLE})
+    trials = Trial.objects.all() if trial is None else Trial.objects.filter(trial_id=trial)
+    for trial_pk, trial_id in sorted(trials.values_list("pk", "trial_id"), key=lambda t: t[1]):
+        rows: list[dict[str, Any]] = []
+        if stored_statuses:
+            matches = current_matches(statuses=stored_statuses).filter(trial_id=trial_pk)
+            rows.extend(as_dict(m) for m in matches.iterator(chunk_size=2000))
+        if Match.Status.INELIGIBLE in wanted:
+            rows.extend(_ineligible_rows(trial_pk, trial_id))
+        rows.sort(key=lambda r: (r["arm"] or "", r["rank"], r["patient"]))
+        yield from rows
 
 
 def _criteria(match: Match) -> list[dict[str, Any]]:
@@ -92,19 +185,28 @@ def as_dict(match: Match) -> dict[str, Any]:
     }
 
 
-def _json_lines(matches: MatchQuerySet) -> Iterator[str]:
+def _count(trial: str | None, statuses: list[str] | None) -> int:
+    wanted = set(statuses or Match.Status.values)
+    count = 0
+    if wanted - {Match.Status.INELIGIBLE}:
+        count += current_matches(trial=trial, statuses=sorted(wanted - {Match.Status.INELIGIBLE})).count()
+    if Match.Status.INELIGIBLE in wanted:
+        count += _current_blocks(trial).aggregate(n=Sum("size"))["n"] or 0
+    return count
+
+
+def _json_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     yield '{"generated_at": ' + json.dumps(timezone.now().isoformat()) + ', "matches": ['
-    for i, match in enumerate(matches.iterator(chunk_size=2000)):
-        yield ("\n" if i == 0 else ",\n") + json.dumps(as_dict(match))
+    for i, row in enumerate(rows):
+        yield ("\n" if i == 0 else ",\n") + json.dumps(row)
     yield "\n]}\n"
 
 
-def _csv_lines(matches: MatchQuerySet) -> Iterator[str]:
+def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for match in matches.iterator(chunk_size=2000):
-        row = as_dict(match)
+    for row in rows:
         row["missing"] = "; ".join(row["missing"])
         writer.writerow(["" if row[c] is None else row[c] for c in CSV_COLUMNS])
         if buffer.tell() > 65536:
@@ -125,9 +227,10 @@ def export_matches(
     """Write the ranked current results to `out`; one access audit row (PROMISES 12-13). Returns the count."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; use json or csv")
-    matches = current_matches(trial=trial, statuses=statuses)
+    _check_trial(trial)
+    _check_statuses(statuses)
     with transaction.atomic():
-        count = matches.count()
+        count = _count(trial, statuses)
         audit.record(
             actor=user,
             actor_label="" if user is not None else "export_matches",
@@ -137,6 +240,6 @@ def export_matches(
             object_id=trial or "",
             details={"format": fmt, "statuses": statuses or "all", "rows": count},
         )
-    for piece in (_json_lines if fmt == "json" else _csv_lines)(matches):
+    for piece in (_json_lines if fmt == "json" else _csv_lines)(current_rows(trial=trial, statuses=statuses)):
         out.write(piece)
     return count
