@@ -5,9 +5,10 @@ either a `Match` row (eligible and possible pairs, with every criterion's verdic
 `IneligibleBlock` (ineligible pairs, packed per run, chunk and plan: patient, first failing criterion,
 score), never both. A run's chunk writes the results of its pairs and, in the same transaction, removes
 any earlier result of the same pairs (from this or an older run, row or block entry), so a re-run
-replaces and never adds a second result; `run` then names the run that computed the result. Older runs keep their summary
-(status, counts, timings) and the audit trail keeps who asked for them. Results are pinned to the
-criteria version they were computed with (PROMISES 15): a new version gives new rows, old rows stay.
+replaces and never adds a second result; `run` then names the run that computed the result. Older runs
+keep their summary (status, counts, timings) and the audit trail keeps who asked for them. Results are
+pinned to the criteria version they were computed with (PROMISES 15): a new version gives new results,
+old ones stay.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ __all__ = [
     "ExportError",
     "MatchRequestError",
     "Plan",
+    "StoredPair",
     "current_matches",
     "current_rows",
     "execute_chunk",
@@ -29,7 +30,6 @@ __all__ = [
     "request_run",
     "requeue_stalled",
     "run_summary",
-    "StoredPair",
     "stored_pairs",
     "wait_for_run",
 ]
