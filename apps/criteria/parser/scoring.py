@@ -82,74 +82,92 @@ def model_from_dict(raw: dict[str, Any]) -> Model:
     )
 
 
+Sequence = tuple[list[str], list[str], list[str], list[str]]  # words, shapes, rule tags, vocabulary tags
+
+
 def emissions(
     model: Model, words: list[str], shapes: list[str], tags: list[str], vtags: list[str]
 ) -> np.ndarray:
     """(tokens, labels) scores: the sum of the weights of every feature tagger.features() gives each token."""
-    n = len(words)
-    padded = ["<s>"] * PAD + words + ["</s>"] * PAD
-    pshapes = ["<s>"] * PAD + shapes + ["</s>"] * PAD
-    w = np.stack([model.word(x, s) for x, s in zip(padded, pshapes, strict=True)])  # (n+4, 5, L)
-    out = w[PAD : PAD + n, 0] + model.bias
-    for j, (_, offset) in enumerate(NEIGHBOUR_TEMPLATES, start=1):
-        out = out + w[PAD + offset : PAD + offset + n, j]
-    for kind, seq in enumerate((tags, vtags)):
-        t = np.stack([model.tag(kind, x) for x in ["<s>", *seq, "</s>"]])  # (n+2, 3, L)
-        out = out + t[1 : 1 + n, 0] + t[0:n, 1] + t[2 : 2 + n, 2]
-    pw = ["<s>", *words, "</s>"]
-    pr = ["<s>", *tags, "</s>"]
+    return emissions_batch(model, [(words, shapes, tags, vtags)])[0]
+
+
+def emissions_batch(model: Model, seqs: list[Sequence]) -> list[np.ndarray]:
+    """emissions() of several sequences, computed together."""
+    pw: list[str] = []  # every sequence padded with two words each side, one after the other
+    ps: list[str] = []
+    pt: list[list[str]] = [[], []]  # rule and vocabulary tags, padded with one tag each side
+    wpos: list[int] = []
+    tpos: list[int] = []
     unknown = len(model.index)
     get = model.index.get
     rows = []
-    for i in range(n):
-        k = i + 1
-        rows.append(
-            (
-                get("b-=" + pw[k - 1] + "|" + pw[k], unknown),
-                get("b+=" + pw[k] + "|" + pw[k + 1], unknown),
-                get("rw=" + pr[k] + "|" + pw[k], unknown),
-                get("r-1r=" + pr[k - 1] + "|" + pr[k], unknown),
-                get("vr=" + vtags[i] + "|" + pr[k], unknown),
+    for words, shapes, tags, vtags in seqs:
+        base, tbase = len(pw), len(pt[0])
+        pw += ["<s>"] * PAD + words + ["</s>"] * PAD
+        ps += ["<s>"] * PAD + shapes + ["</s>"] * PAD
+        pt[0] += ["<s>", *tags, "</s>"]
+        pt[1] += ["<s>", *vtags, "</s>"]
+        wpos += range(base + PAD, base + PAD + len(words))
+        tpos += range(tbase + 1, tbase + 1 + len(words))
+        w1 = ["<s>", *words, "</s>"]
+        r1 = ["<s>", *tags, "</s>"]
+        for i in range(len(words)):
+            k = i + 1
+            rows.append(
+                (
+                    get("b-=" + w1[k - 1] + "|" + w1[k], unknown),
+                    get("b+=" + w1[k] + "|" + w1[k + 1], unknown),
+                    get("rw=" + r1[k] + "|" + w1[k], unknown),
+                    get("r-1r=" + r1[k - 1] + "|" + r1[k], unknown),
+                    get("vr=" + vtags[i] + "|" + r1[k], unknown),
+                )
             )
-        )
-    return out + model.weights[np.asarray(rows)].sum(axis=1)
+    if not wpos:
+        return [np.zeros((0, len(model.labels))) for _ in seqs]
+    w = np.stack([model.word(x, sh) for x, sh in zip(pw, ps, strict=True)])  # (padded words, 5, labels)
+    at = np.asarray(wpos)
+    out = w[at, 0] + model.bias + model.weights[np.asarray(rows)].sum(axis=1)
+    for j, (_, offset) in enumerate(NEIGHBOUR_TEMPLATES, start=1):
+        out += w[at + offset, j]
+    tat = np.asarray(tpos)
+    for kind in (0, 1):
+        t = np.stack([model.tag(kind, x) for x in pt[kind]])  # (padded tags, 3, labels)
+        out += t[tat, 0] + t[tat - 1, 1] + t[tat + 1, 2]
+    bounds = np.cumsum([len(x[0]) for x in seqs])[:-1]
+    return np.split(out, bounds)
+
+
+def viterbi_batch(seqs: list[np.ndarray], transitions: np.ndarray) -> list[list[int]]:
+    """Best label path of each (tokens, labels) score matrix; all sequences advance together, one numpy
+    step per token position (the longest sequence sets the number of steps)."""
+    if not seqs:
+        return []
+    lengths = np.array([len(x) for x in seqs])
+    n_labels = transitions.shape[0]
+    scores = np.zeros((len(seqs), int(lengths.max()), n_labels))
+    for i, x in enumerate(seqs):
+        scores[i, : len(x)] = x
+    best = scores[:, 0, :].copy()
+    backs = np.zeros(scores.shape, dtype=np.intp)
+    for t in range(1, scores.shape[1]):
+        cand = best[:, :, None] + transitions[None, :, :]  # (seq, previous, current)
+        arg = cand.argmax(axis=1)
+        step = np.take_along_axis(cand, arg[:, None, :], axis=1)[:, 0, :] + scores[:, t, :]
+        active = (t < lengths)[:, None]
+        best = np.where(active, step, best)
+        backs[:, t, :] = arg
+    ends = best.argmax(axis=1).tolist()
+    out = []
+    for i, n in enumerate(lengths.tolist()):
+        back = backs[i].tolist()
+        path = [ends[i]]
+        for t in range(n - 1, 0, -1):
+            path.append(back[t][path[-1]])
+        out.append(path[::-1])
+    return out
 
 
 def viterbi(scores: np.ndarray, transitions: np.ndarray) -> list[int]:
-    """Best label path. Tokens whose best label wins by more than twice the transitions' range are fixed
-    points of every best path, so only the stretches between them are decoded step by step."""
-    n = len(scores)
-    margin = 2 * float(transitions.max() - transitions.min())
-    top = scores.argmax(axis=1)
-    ordered = np.sort(scores, axis=1)
-    sure = (ordered[:, -1] - ordered[:, -2]) > margin
-    path = top.tolist()
-    i = 0
-    while i < n:
-        if sure[i]:
-            i += 1
-            continue
-        j = i
-        while j < n and not sure[j]:
-            j += 1
-        path[i:j] = _decode(scores, transitions, i, j, path[i - 1] if i else None, path[j] if j < n else None)
-        i = j
-    return path
-
-
-def _decode(
-    scores: np.ndarray, transitions: np.ndarray, i: int, j: int, before: int | None, after: int | None
-) -> list[int]:
-    best = scores[i] + (transitions[before] if before is not None else 0.0)
-    back = []
-    for t in range(i + 1, j):
-        cand = best[:, None] + transitions
-        arg = cand.argmax(axis=0)
-        back.append(arg)
-        best = cand[arg, np.arange(len(arg))] + scores[t]
-    if after is not None:
-        best = best + transitions[:, after]
-    path = [int(best.argmax())]
-    for arg in reversed(back):
-        path.append(int(arg[path[-1]]))
-    return path[::-1]
+    """Best label path of one (tokens, labels) score matrix."""
+    return viterbi_batch([scores], transitions)[0]

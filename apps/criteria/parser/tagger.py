@@ -18,7 +18,7 @@ import numpy as np
 
 from .dictionary import build, phrase_key, vocabulary
 from .entities import Entity
-from .scoring import Model, emissions, model_from_dict, viterbi
+from .scoring import Model, emissions_batch, model_from_dict, viterbi_batch
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "ner_model.json"
 
@@ -169,23 +169,27 @@ def current() -> Model | None:
     return _override[0] if _override else _load()
 
 
-def predict(
-    model: Model, toks: list[tuple[str, int, int]], tags: list[str], vtags: list[str]
-) -> tuple[list[str], list[float]]:
-    """Each token's label (Viterbi path for a CRF) and the probability of its own best label.
-
-    The probability is the softmax of the token's own scores (for a CRF, without transitions).
-    """
-    if not toks:
-        return [], []
-    words = [t[0] for t in toks]
-    scores = emissions(model, words, [_shape(w) for w in words], tags, vtags)
-    crf = model.transitions
-    best = scores.argmax(axis=1).tolist() if crf is None else viterbi(scores, crf)
-    scores = scores - scores.max(axis=1, keepdims=True)
-    probs = np.exp(scores)
-    top = 1.0 / probs.sum(axis=1)
-    return [model.labels[i] for i in best], top.tolist()
+def predict_batch(
+    model: Model, items: list[tuple[list[tuple[str, int, int]], list[str], list[str]]]
+) -> list[tuple[list[str], list[float]]]:
+    """Per (tokens, rule tags, vocabulary tags): each token's label (Viterbi path for a CRF) and the
+    probability of its own best label (softmax of the token's own scores, without transitions)."""
+    seqs = []
+    for toks, tags, vtags in items:
+        words = [t[0] for t in toks]
+        seqs.append((words, [_shape(w) for w in words], tags, vtags))
+    all_scores = emissions_batch(model, seqs)
+    nonempty = [i for i, x in enumerate(all_scores) if len(x)]
+    if model.transitions is None:
+        paths = [all_scores[i].argmax(axis=1).tolist() for i in nonempty]
+    else:
+        paths = viterbi_batch([all_scores[i] for i in nonempty], model.transitions)
+    out: list[tuple[list[str], list[float]]] = [([], []) for _ in items]
+    for i, path in zip(nonempty, paths, strict=True):
+        scores = all_scores[i] - all_scores[i].max(axis=1, keepdims=True)
+        top = 1.0 / np.exp(scores).sum(axis=1)
+        out[i] = ([model.labels[k] for k in path], top.tolist())
+    return out
 
 
 def spans(toks: list[tuple[str, int, int]], labels: list[str]) -> list[tuple[int, int, str]]:
@@ -218,13 +222,48 @@ def _code(etype: str, surface: str) -> str | None:
     return None
 
 
+Pending = list[tuple[list[dict[str, object]], str, str, int, int, list[Entity]]]
+
+
+def resolve(pending: Pending) -> None:
+    """Fill each pending criterion's entity list (text, view, span, rule entities) in place, tagging all
+    criteria of a text in one batch."""
+    model = current()
+    if model is None:
+        for out, text, _, _, _, ents in pending:
+            out[:] = [{**e.as_dict(text), "source": "rule"} for e in ents]
+        return
+    items = []
+    for _, _, view, start, end, ents in pending:
+        toks = tokenize(view, start, end)
+        items.append((toks, rule_tags(toks, ents), vocab_tags(view, toks)))
+    for (out, text, view, _, _, ents), (toks, _, _), (labels, probs) in zip(
+        pending, items, predict_batch(model, items), strict=True
+    ):
+        out[:] = [
+            {**e.as_dict(text), "source": source}
+            for e, source in _merge(model, view, ents, toks, labels, probs)
+        ]
+
+
 def merge(view: str, start: int, end: int, ents: list[Entity]) -> list[tuple[Entity, str]]:
     """Rule entities (minus those the model vetoes) and model spans the rules missed, each with its source."""
     model = current()
     if model is None:
         return [(e, "rule") for e in ents]
     toks = tokenize(view, start, end)
-    labels, probs = predict(model, toks, rule_tags(toks, ents), vocab_tags(view, toks))
+    ((labels, probs),) = predict_batch(model, [(toks, rule_tags(toks, ents), vocab_tags(view, toks))])
+    return _merge(model, view, ents, toks, labels, probs)
+
+
+def _merge(
+    model: Model,
+    view: str,
+    ents: list[Entity],
+    toks: list[tuple[str, int, int]],
+    labels: list[str],
+    probs: list[float],
+) -> list[tuple[Entity, str]]:
     out: list[tuple[Entity, str]] = []
     for ent in ents:
         label = TYPE_LABEL.get(ent.type)
