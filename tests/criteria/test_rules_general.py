@@ -38,3 +38,24 @@ def test_every_stage_named_in_a_criterion_is_accepted_not_only_the_first():
 
     assert c["kind"] == "stage"
     assert c["rule"]["stages"] == ["IIIC", "IV"]
+
+
+def test_a_cancer_type_and_stage_named_only_beside_the_marker_become_criteria_of_their_own():
+    criteria = parse("Inclusion Criteria:\n\n* Patients with BRAFV600E melanoma (Stage IIIC or Stage IV)\n")[
+        "criteria"
+    ]
+
+    assert [(c["id"], c["kind"]) for c in criteria] == [
+        ("I1", "alteration"),
+        ("I1.dx", "diagnosis"),
+        ("I1.stage", "stage"),
+    ]
+    assert (criteria[0]["rule"]["gene"], criteria[0]["rule"]["protein"]) == ("BRAF", "V600E")
+    assert criteria[1]["rule"]["oncotree"] == ["MEL"]
+    assert criteria[2]["rule"]["stages"] == ["IIIC", "IV"]
+
+
+def test_a_marker_criterion_stays_alone_when_another_criterion_names_the_disease():
+    text = "Inclusion Criteria:\n\n* Metastatic melanoma\n* BRAF V600E mutation in melanoma tissue\n"
+
+    assert [c["kind"] for c in parse(text)["criteria"]] == ["diagnosis", "alteration"]

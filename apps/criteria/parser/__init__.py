@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import structure, tagger
+from . import structure
 from .text import matching_view
 
 PARSER_VERSION = "0.1.0"
@@ -24,21 +24,65 @@ def parse(text: str) -> dict[str, Any]:
     nodes = structure.split(text, view)
     criteria: list[dict[str, Any]] = []
     counters = {"inclusion": 0, "exclusion": 0}
-    pending: tagger.Pending = []
     for node in nodes:
         counters[node.section] += 1
         prefix = "I" if node.section == "inclusion" else "E"
-        criteria.append(_criterion(text, view, node, f"{prefix}{counters[node.section]}", pending))
-    tagger.resolve(pending)
+        criteria.append(_criterion(text, view, node, f"{prefix}{counters[node.section]}"))
+    _attach_disease(criteria, not any(_names_disease(c) for c in criteria if c["section"] == "inclusion"))
     return {"parser_version": PARSER_VERSION, "criteria": criteria}
 
 
-def _criterion(
-    text: str, view: str, node: structure.Node, cid: str, pending: tagger.Pending
-) -> dict[str, Any]:
+def _names_disease(c: dict[str, Any]) -> bool:
+    return c["kind"] in ("diagnosis", "stage") or any(_names_disease(k) for k in c.get("children", []))
+
+
+def _attach_disease(criteria: list[dict[str, Any]], needed: bool) -> None:
+    """A trial whose only statement of its cancer type (and stage) is inside a biomarker criterion ("BRAF
+    V600E melanoma, stage IIIC or IV") gets them as inclusion criteria of their own right after it, sharing
+    its span (ids I2.dx, I2.stage). Where another inclusion criterion names the disease, nothing is added."""
+    i = 0
+    while i < len(criteria):
+        c = criteria[i]
+        disease = c.pop("disease_facets", None)
+        _attach_disease(c.get("children", []), needed)
+        i += 1
+        if disease and needed and c["section"] == "inclusion" and not c["negated"]:
+            extra = _facets(c, disease, c["id"], False)
+            for child, (kind, _) in zip(extra, disease, strict=True):
+                child["id"] = f"{c['id']}.{'dx' if kind == 'diagnosis' else kind}"
+            criteria[i:i] = extra
+            i += len(extra)
+
+
+def _facets(
+    parent: dict[str, Any], facets: list[tuple[str, dict[str, Any]]], cid: str, negated: bool
+) -> list[dict[str, Any]]:
+    """Children sharing the parent's span, one per computable part; a part may be an any-group itself."""
+    out = []
+    for i, (kind, rule) in enumerate(facets):
+        child = {
+            "id": f"{cid}{chr(97 + i) if i < 26 else i}",
+            "section": parent["section"],
+            "text": parent["text"],
+            "span": list(parent["span"]),
+            "kind": kind,
+            "computable": True,
+            "negated": negated,
+            "confidence": parent["confidence"],
+            "rule": rule,
+            "entities": [],
+        }
+        if kind == "group":
+            child.update(operator=rule["operator"], rule={})
+            child["children"] = _facets(child, rule["children_rules"], str(child["id"]), False)
+        out.append(child)
+    return out
+
+
+def _criterion(text: str, view: str, node: structure.Node, cid: str) -> dict[str, Any]:
     from .classify import classify
 
-    out = classify(text, view, node.start, node.end, pending)
+    out = classify(text, view, node.start, node.end)
     out = {
         "id": cid,
         "section": node.section,
@@ -48,25 +92,9 @@ def _criterion(
     }
     facets = out.pop("facets", None)
     if facets:
-        out["children"] = [
-            {
-                "id": f"{cid}{chr(97 + i) if i < 26 else i}",
-                "section": node.section,
-                "text": out["text"],
-                "span": list(out["span"]),
-                "kind": kind,
-                "computable": True,
-                "negated": out["negated"],
-                "confidence": out["confidence"],
-                "rule": rule,
-                "entities": [],
-            }
-            for i, (kind, rule) in enumerate(facets)
-        ]
+        out["children"] = _facets(out, facets, cid, out["negated"])
     if node.children:
-        children = [
-            _criterion(text, view, child, f"{cid}.{i}", pending) for i, child in enumerate(node.children, 1)
-        ]
+        children = [_criterion(text, view, child, f"{cid}.{i}") for i, child in enumerate(node.children, 1)]
         own = dict(out)
         out.update(
             kind="group",

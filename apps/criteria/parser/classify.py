@@ -36,9 +36,11 @@ def classify(
 ) -> dict[str, Any]:
     """With `pending`, the entity list is filled later by tagger.resolve (all criteria in one batch)."""
     ents = find(text, view, start, end)
+    ents = sorted(ents + _glued_variants(text, start, end, ents), key=lambda e: (e.start, e.end))
     vt = view[start:end]
     neg = negated(vt)
     kind, rule, confidence = _decide(text, view, start, end, ents, vt)
+    disease = _disease_facets(vt, ents) if kind in _MARKER_KINDS or _marker_group(rule) else []
     out: dict[str, Any] = {
         "kind": kind,
         "computable": kind not in ("other", "administrative") and rule is not None,
@@ -60,7 +62,17 @@ def classify(
         out["computable"] = True
     elif rule is not None:
         out["rule"] = rule
+    if disease:
+        out["disease_facets"] = disease
     return out
+
+
+_MARKER_KINDS = frozenset({"alteration", "expression", "msi", "tmb"})
+
+
+def _marker_group(rule: dict[str, Any] | None) -> bool:
+    children = (rule or {}).get("children_rules") or []
+    return bool(children) and all(kind in _MARKER_KINDS for kind, _ in children)
 
 
 def _decide(
@@ -119,6 +131,38 @@ def _decide(
         if re.search(pattern, vt) and len(vt) < 80:
             return "sex", {"sex": sex}, 0.8
     return "other", None, 0.3
+
+
+_GLUED = re.compile(
+    r"(?<![\w-])([A-Z][A-Z0-9]{1,6}?)([ACDEFGHIKLMNPQRSTVWY]\d{1,4}[ACDEFGHIKLMNPQRSTVWY])(?![\w])"
+)
+
+
+def _glued_variants(text: str, start: int, end: int, ents: list[Entity]) -> list[Entity]:
+    """A gene symbol written together with its protein change ("BRAFV600E"): the gene and the variant."""
+    from apps.vocab import genes
+
+    out = []
+    for m in _GLUED.finditer(text, start, end):
+        if m.group(1) in genes.all_symbols() and not any(
+            e.start < m.end() and m.start() < e.end for e in ents if e.type in ("gene", "variant")
+        ):
+            out.append(Entity("gene", m.start(1), m.end(1), f"HGNC:{m.group(1)}", m.group(1)))
+            out.append(Entity("variant", m.start(2), m.end(2), None, m.group(2)))
+    return out
+
+
+def _disease_facets(vt: str, ents: list[Entity]) -> list[tuple[str, dict[str, Any]]]:
+    """Cancer type and stage named beside a biomarker ("BRAF V600E melanoma, stage IIIC or IV"): each is a
+    requirement of its own, so the criterion becomes a group of all of them."""
+    out: list[tuple[str, dict[str, Any]]] = []
+    cancers = [e for e in ents if e.type == "cancer" and (e.code or "").startswith("ONCO")]
+    if cancers:
+        out.append(("diagnosis", _diagnosis(vt, ents)))
+    stages = [s for m in _STAGE.finditer(vt) for s in _stages(m.group("s"))]
+    if stages and (cancers or any(e.type == "cancer" for e in ents)):
+        out.append(("stage", {"stages": list(dict.fromkeys(stages)), "status": _statuses(vt)}))
+    return out
 
 
 def _stages(raw: str) -> list[str]:
