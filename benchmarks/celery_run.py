@@ -1,13 +1,17 @@
 """A match run of generated patients against the fixture trials through real Celery workers.
 
     .venv/bin/python benchmarks/celery_run.py [--patients 20000] [--seed 1] [--workers 2] [--concurrency 1]
-        [--pg postgres://postgres@127.0.0.1:5432] [--redis redis://127.0.0.1:6379/14]
+        [--pg postgres://postgres@127.0.0.1:5432] [--db tm_bench_match] [--redis redis://127.0.0.1:6379/14]
+        [--reuse-db] [--max-seconds S]
 
-Procedure: a fresh PostgreSQL database `trialmatch_bench` (dropped and created), `migrate`,
-`import_trials fixtures/trials`, `generate_cohort --patients N --seed S --out /tmp/cohort_N_S` (once;
-reused), `import_patients` of it, then W worker processes (`celery -A trialmatch worker`) on Redis and
-`match --json`, timed from the request to the run's completion. Prints one JSON object with the
-import and match wall times and the run's pairs and pairs/s.
+Procedure: a fresh PostgreSQL database (`--db`, dropped and created), `migrate`, `import_trials
+fixtures/trials`, `generate_cohort --patients N --seed S --out /tmp/cohort_N_S` (once; reused),
+`import_patients` of it, then W worker processes (`celery -A trialmatch worker`) on Redis and
+`match --json`, timed from the request to the run's completion. `--reuse-db` keeps a database that
+already holds the patients (only `migrate`). `--max-seconds` stops waiting after S seconds and reports
+the run's progress so far (pairs done and pairs/s); the workers are stopped either way. Prints one JSON
+object with the import and match wall times, the run's pairs and pairs/s, and the stored result sizes
+(`Match` rows for eligible and possible pairs, ineligible pairs packed in blocks).
 """
 
 from __future__ import annotations
@@ -25,15 +29,14 @@ import psycopg
 import redis
 
 REPO = Path(__file__).resolve().parents[1]
-DB = "trialmatch_bench"
 
 
-def manage(env: dict[str, str], *args: str) -> tuple[str, float]:
+def manage(env: dict[str, str], *args: str, ok: tuple[int, ...] = (0,)) -> tuple[str, float]:
     began = time.monotonic()
     done = subprocess.run(
         [sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True
     )
-    if done.returncode != 0:
+    if done.returncode not in ok:
         sys.exit(f"manage.py {' '.join(args)} failed:\n{done.stderr[-4000:]}")
     return done.stdout, time.monotonic() - began
 
@@ -47,14 +50,18 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--db", default="tm_bench_match")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--reuse-db", action="store_true", help="keep the database and its patients")
+    parser.add_argument("--max-seconds", type=float, default=None, help="report progress after S seconds")
     args = parser.parse_args()
 
-    with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB}")
+    if not args.reuse_db:
+        with psycopg.connect(f"{args.pg}/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {args.db} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {args.db}")
     redis.Redis.from_url(args.redis).flushdb()
-    env = {**os.environ, "DATABASE_URL": f"{args.pg}/{DB}", "REDIS_URL": args.redis}
+    env = {**os.environ, "DATABASE_URL": f"{args.pg}/{args.db}", "REDIS_URL": args.redis}
     cohort = Path(f"/tmp/cohort_{args.patients}_{args.seed}")
     result: dict[str, object] = {
         "patients": args.patients,
@@ -63,6 +70,8 @@ def main() -> None:
     }
 
     manage(env, "migrate", "--verbosity", "0")
+    if args.reuse_db:
+        return _match(args, env, result)
     _, result["import_trials_seconds"] = manage(env, "import_trials", str(REPO / "fixtures" / "trials"))
     if not cohort.exists():
         local = {k: v for k, v in env.items() if k not in ("DATABASE_URL", "REDIS_URL")}
@@ -77,7 +86,10 @@ def main() -> None:
             str(cohort),
         )
     _, result["import_patients_seconds"] = manage(env, "import_patients", str(cohort))
+    _match(args, env, result)
 
+
+def _match(args: argparse.Namespace, env: dict[str, str], result: dict[str, object]) -> None:
     workers = [
         subprocess.Popen(
             [
@@ -103,13 +115,32 @@ def main() -> None:
     ]
     try:
         time.sleep(5)
-        out, result["match_wall_seconds"] = manage(env, "match", "--json")
+        timeout = ["--timeout", str(args.max_seconds)] if args.max_seconds else []
+        out, result["match_wall_seconds"] = manage(env, "match", "--json", *timeout, ok=(0, 1))
         result["run"] = json.loads(out)
     finally:
         for worker in workers:
-            os.killpg(worker.pid, signal.SIGTERM)
+            os.killpg(worker.pid, signal.SIGKILL if args.max_seconds else signal.SIGTERM)
             worker.wait(timeout=60)
+    result["storage"] = _storage(f"{args.pg}/{args.db}")
     print(json.dumps(result, indent=2))
+
+
+def _storage(url: str) -> dict[str, object]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT (SELECT COUNT(*) FROM matching_match), (SELECT COALESCE(SUM(size), 0) FROM "
+            "matching_ineligibleblock), (SELECT COUNT(*) FROM matching_ineligibleblock), "
+            "pg_total_relation_size('matching_match'), pg_total_relation_size('matching_ineligibleblock')"
+        ).fetchone()
+    assert rows is not None
+    return dict(
+        zip(
+            ("match_rows", "ineligible_pairs", "ineligible_blocks", "match_bytes", "block_bytes"),
+            rows,
+            strict=True,
+        )
+    )
 
 
 if __name__ == "__main__":
