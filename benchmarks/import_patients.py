@@ -1,11 +1,15 @@
 """Throughput and peak memory of `import_patients` on a large bulk-export NDJSON folder.
 
-    .venv/bin/python benchmarks/import_patients.py [--resources 100000] [--keep] [--json]
+    .venv/bin/python benchmarks/import_patients.py [--resources 100000] [--export DIR] [--database-url URL]
+                                                   [--keep] [--json]
 
 Builds an export by replicating the Synthea sample (shared/data/fhir/synthea-10-patients) with new ids
 (each resource id and every reference to it gets a per-copy suffix; files split at 20,000 lines like a
-real bulk export), imports it with `manage.py import_patients` into a fresh SQLite database in its own
-process, then imports it again (nothing changes). Reports resources/s and the peak RSS of each run.
+real bulk export), or takes an existing export folder (`--export`, e.g. from `generate_cohort`), imports
+it with `manage.py import_patients` into a fresh SQLite database in its own process, then imports it
+again (nothing changes). Reports resources/s, CPU seconds and the peak RSS of each run. With
+`--database-url` (e.g. postgres://postgres@127.0.0.1:5432/tm_bench) that database is migrated and
+EMPTIED (`manage.py flush`) first, then used instead of SQLite.
 """
 
 from __future__ import annotations
@@ -51,9 +55,10 @@ def build_export(folder: Path, target: int) -> int:
     return total
 
 
-def run(env: dict[str, str], *args: str) -> tuple[float, float, str]:
-    """Seconds, peak RSS (MB) of the child, stdout."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run(env: dict[str, str], *args: str) -> tuple[float, float, str, float]:
+    """Seconds, peak RSS (MB) of the child, stdout, CPU seconds of the child."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True
@@ -61,31 +66,44 @@ def run(env: dict[str, str], *args: str) -> tuple[float, float, str]:
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(peak, before) / 1024, done.stdout
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
+    return seconds, max(usage.ru_maxrss, before) / 1024, done.stdout, cpu
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--resources", type=int, default=100_000)
+    parser.add_argument("--export", type=Path, help="import this export folder instead of building one")
+    parser.add_argument("--database-url", help="migrate, EMPTY and use this database instead of SQLite")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-import-"))
-    export = work / "export"
-    export.mkdir()
-    total = build_export(export, args.resources)
+    if args.export:
+        export = args.export
+        total = sum(sum(1 for line in p.open("rb") if line.strip()) for p in export.glob("*.ndjson"))
+    else:
+        export = work / "export"
+        export.mkdir()
+        total = build_export(export, args.resources)
     size_mb = sum(p.stat().st_size for p in export.iterdir()) / 1e6
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{work / 'bench.sqlite3'}"}
+    database = args.database_url or f"sqlite:///{work / 'bench.sqlite3'}"
+    env = {**os.environ, "DATABASE_URL": database}
     run(env, "migrate", "-v0")
-    first_s, first_rss, _ = run(env, "import_patients", str(export))
-    second_s, second_rss, out = run(env, "import_patients", str(export))
+    if args.database_url:
+        run(env, "flush", "--no-input", "-v0")
+    first_s, first_rss, _, first_cpu = run(env, "import_patients", str(export))
+    second_s, second_rss, out, second_cpu = run(env, "import_patients", str(export))
     result = {
+        "database": database.split(":", 1)[0],
         "resources": total,
         "export_mb": round(size_mb, 1),
         "first_import_seconds": round(first_s, 1),
+        "first_import_cpu_seconds": round(first_cpu, 1),
         "first_resources_per_second": round(total / first_s),
         "reimport_seconds": round(second_s, 1),
+        "reimport_cpu_seconds": round(second_cpu, 1),
         "reimport_resources_per_second": round(total / second_s),
         "peak_rss_mb": round(max(first_rss, second_rss)),
         "reimport_changed_nothing": "rows: no changes" in out,
