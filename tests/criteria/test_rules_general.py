@@ -59,3 +59,30 @@ def test_a_marker_criterion_stays_alone_when_another_criterion_names_the_disease
     text = "Inclusion Criteria:\n\n* Metastatic melanoma\n* BRAF V600E mutation in melanoma tissue\n"
 
     assert [c["kind"] for c in parse(text)["criteria"]] == ["diagnosis", "alteration"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Negative pregnancy test for premenopausal women (those capable of having children) and for women less"
+        " than 12 months after menopause.",
+        "Willing and able to provide written informed consent or an assent signed by a parent (12-17 years)",
+    ],
+)
+def test_durations_and_consent_ages_are_not_age_criteria(text):
+    assert _one(text)["kind"] != "age"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Age >= 6 months", {"min": 6, "unit": "mo"}),
+        ("Children aged 12 years or older", {"min": 12, "unit": "a"}),
+        ("Patients must be ≥ 18 years of age and able to sign informed consent", {"min": 18, "unit": "a"}),
+    ],
+)
+def test_real_age_bounds_still_read(text, expected):
+    c = _one(text)
+
+    assert c["kind"] == "age"
+    assert expected.items() <= c["rule"].items()

@@ -79,8 +79,11 @@ def _decide(
     text: str, view: str, start: int, end: int, ents: list[Entity], vt: str
 ) -> tuple[str, dict[str, Any] | None, float]:
     types = {e.type for e in ents}
-    age = _age(vt, ents)
-    if age is not None and "performance_status" not in types:
+    age = _age(vt, ents, start)
+    consent_at = _CONSENT.search(vt)
+    first_value = next((e.start - start for e in ents if e.type == "value"), len(vt))
+    consent = consent_at is not None and consent_at.start() < first_value  # "consent or assent (12-17 y)"
+    if age is not None and "performance_status" not in types and not consent:
         return "age", age, 0.9
     if cue("administrative").search(vt) and not types & {
         "measurement",
@@ -251,7 +254,11 @@ def _pregnancy(vt: str) -> dict[str, Any]:
     return {"status": "pregnant"}
 
 
-def _age(vt: str, ents: list[Entity]) -> dict[str, Any] | None:
+_CONSENT = re.compile(r"\b(?:consent|assent)\b")
+_AGE_NEAR = re.compile(r"\bage[sd]?\b|years?\s+of\s+age|years?\s+old|years?\s+or\s+older")
+
+
+def _age(vt: str, ents: list[Entity], start: int = 0) -> dict[str, Any] | None:
     if not cue("age").search(vt):
         return None
     phrase = re.search(
@@ -275,6 +282,11 @@ def _age(vt: str, ents: list[Entity]) -> dict[str, Any] | None:
         if b["min"] is None and b["max"] is None:
             continue
         if b["min"] is not None and b["min"] > 130:
+            continue
+        # A duration elsewhere in a criterion that mentions children or adults ("women less than 12
+        # months after menopause") is not an age: a bound in months needs the word "age" next to it.
+        near = vt[max(0, m.start() - start - 40) : m.end() - start + 40]
+        if (unit.startswith("mo") or not unit) and not _AGE_NEAR.search(near):
             continue
         return {**b, "unit": "mo" if unit.startswith("mo") else "a"}
     if cue("adults").search(vt) and (len(vt) < 60 or vt.lstrip().startswith("adult")):
