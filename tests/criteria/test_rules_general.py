@@ -64,8 +64,8 @@ def test_a_marker_criterion_stays_alone_when_another_criterion_names_the_disease
 @pytest.mark.parametrize(
     "text",
     [
-        "Negative pregnancy test for premenopausal women (those capable of having children) and for women less"
-        " than 12 months after menopause.",
+        "Negative pregnancy test for premenopausal women (those capable of having children) and for women"
+        " less than 12 months after menopause.",
         "Willing and able to provide written informed consent or an assent signed by a parent (12-17 years)",
     ],
 )
