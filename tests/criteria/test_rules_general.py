@@ -86,3 +86,10 @@ def test_real_age_bounds_still_read(text, expected):
 
     assert c["kind"] == "age"
     assert expected.items() <= c["rule"].items()
+
+
+def test_solid_malignancy_is_a_diagnosis_requirement_not_an_other_malignancy_condition():
+    c = _one("Histologically or cytologically confirmed advanced or metastatic solid malignancy")
+
+    assert c["kind"] == "diagnosis"
+    assert c["rule"]["any_solid"] is True

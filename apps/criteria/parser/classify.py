@@ -115,6 +115,8 @@ def _decide(
     tx = therapy.rule(view, start, end, ents)
     if tx is not None:
         return tx[0], tx[1], 0.7
+    if _SOLID.search(vt) and not _OTHER_CANCER.search(vt):
+        return "diagnosis", _diagnosis(vt, ents), 0.7
     cond = [
         e
         for e in ents
@@ -155,12 +157,18 @@ def _glued_variants(text: str, start: int, end: int, ents: list[Entity]) -> list
     return out
 
 
+_SOLID = re.compile(r"\bsolid\s+(?:tumou?rs?|malignanc(?:y|ies)|cancers?|neoplasms?)\b")
+_OTHER_CANCER = re.compile(
+    r"\b(?:other|another|second|prior|previous|concurrent|additional)\s+(?:\w+\s+)?(?:malignan|cancer|tumou?r)"
+)
+
+
 def _disease_facets(vt: str, ents: list[Entity]) -> list[tuple[str, dict[str, Any]]]:
     """Cancer type and stage named beside a biomarker ("BRAF V600E melanoma, stage IIIC or IV"): each is a
     requirement of its own, so the criterion becomes a group of all of them."""
     out: list[tuple[str, dict[str, Any]]] = []
     cancers = [e for e in ents if e.type == "cancer" and (e.code or "").startswith("ONCO")]
-    if cancers:
+    if cancers or _SOLID.search(vt):
         out.append(("diagnosis", _diagnosis(vt, ents)))
     stages = [s for m in _STAGE.finditer(vt) for s in _stages(m.group("s"))]
     if stages and (cancers or any(e.type == "cancer" for e in ents)):
@@ -191,7 +199,7 @@ def _diagnosis(vt: str, ents: list[Entity]) -> dict[str, Any]:
     )
     return {
         "oncotree": codes,
-        "any_solid": bool(re.search(r"\bsolid\s+(?:tumou?rs?|malignanc|cancers?|neoplasm)", vt)),
+        "any_solid": bool(_SOLID.search(vt)),
         "any_hematologic": bool(re.search(r"\bh(?:a)?ematolog(?:ic|ical)\s+malignanc", vt)),
         "status": _statuses(vt),
     }
