@@ -25,6 +25,7 @@ MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "ner_model.json"
 _TOKEN = re.compile(r"@number|\d+(?:[.,]\d+)*|[^\W_]+(?:['-][^\W_]+)*|[^\w\s]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*|@number")
 _DIGITS = re.compile(r"\d+")
+_HAS_DIGIT = re.compile(r"\d")
 
 # Model label -> entity type written for a span the rules did not find.
 LABEL_TYPE = {
@@ -65,7 +66,7 @@ def tokenize(view: str, start: int, end: int) -> list[tuple[str, int, int]]:
         tok = m.group()
         if _NUMBER.fullmatch(tok):
             tok = "@number"
-        elif any(c.isdigit() for c in tok):
+        elif _HAS_DIGIT.search(tok):
             tok = _DIGITS.sub("0", tok)
         out.append((tok, m.start(), m.end()))
     return out
@@ -93,9 +94,27 @@ def rule_tags(toks: list[tuple[str, int, int]], ents: list[Entity]) -> list[str]
             j += 1
         for ent in ordered[j : j + 3]:
             if ent.start < e and s < ent.end:
-                tags[i] = ent.type if ent.type != "condition" or ent.key != "organ" else "organ"
+                tags[i] = _rule_tag(ent)
                 break
     return tags
+
+
+def _rule_tag(ent: Entity) -> str:
+    """The entity's type, refined where the rules know more: bare numbers, classes, generic words."""
+    if ent.type == "value":
+        m = ent.extra.get("m")
+        if isinstance(m, re.Match):
+            cmp = "c" if m.group("cmp") or m.group("trail") else ""
+            unit = "u" if m.group("unit") else ""
+            return f"value{cmp}{unit}" if cmp or unit else "value_bare"
+        return "value"
+    if ent.type == "condition" and ent.key == "organ":
+        return "organ"
+    if ent.type == "drug" and ent.key.startswith("class:"):
+        return "drug_class"
+    if ent.type == "cancer" and ent.key == "generic":
+        return "cancer_generic"
+    return ent.type
 
 
 def vocab_tags(view: str, toks: list[tuple[str, int, int]]) -> list[str]:
