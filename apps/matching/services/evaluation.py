@@ -4,10 +4,13 @@ reference evaluator (oracle) for the per-criterion explanation of eligible and p
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from .. import scoring
 from ..eligibility import PairResult, evaluate, prepare
@@ -27,6 +30,11 @@ class Outcome:
     not_met: int = 0
     verdicts: list[dict[str, Any]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    # `verdicts` and `missing` as JSON text, when already encoded (shared by pairs with the same verdicts).
+    encoded: tuple[str, str] | None = None
+
+    def as_json(self) -> tuple[str, str]:
+        return self.encoded or (json.dumps(self.verdicts), json.dumps(self.missing))
 
 
 def _outcome(result: PairResult) -> Outcome:
@@ -82,40 +90,58 @@ def evaluate_plans(
     out: list[list[Outcome]] = []
     for t, criteria in enumerate(prepared):
         width = len(criteria.tops)
-        codes = results.verdicts[program.top_matrix[t, :width]]  # (criteria, patients)
+        codes = results.verdicts[program.top_matrix[t, :width]].T  # (patients, criteria)
         needs = evaluate(criteria, _NOTHING_KNOWN, as_of).verdicts
+        # Plain lists: indexing numpy arrays one scalar at a time is most of a per-pair loop's cost.
+        statuses = results.status[t].tolist()
+        failed_at = results.first_failed[t].tolist()
+        scores = np.clip(results.score[t], 0.0, 1.0).tolist()
+        mfits = results.molecular_fit[t].tolist()
+        pfits = results.phenotypic_fit[t].tolist()
+        unknowns = results.n_unknown[t].tolist()
+        ids = [top.node.id for top in criteria.tops]
+        possible: dict[bytes, tuple[list[dict[str, Any]], list[str], int, tuple[str, str]]] = {}
         row: list[Outcome] = []
         for j, record in enumerate(records):
-            status = scoring.STATUS_NAMES[int(results.status[t, j])]
-            failed = int(results.first_failed[t, j])
-            mfit = float(results.molecular_fit[t, j])
-            common: dict[str, Any] = {
-                "status": status,
-                "score": min(1.0, max(0.0, float(results.score[t, j]))),
-                "molecular_fit": None if math.isnan(mfit) else mfit,
-                "phenotypic_fit": float(results.phenotypic_fit[t, j]),
-                "unknown": int(results.n_unknown[t, j]),
-            }
+            status = scoring.STATUS_NAMES[statuses[j]]
+            failed = failed_at[j]
+            mfit = mfits[j]
             if status == scoring.ELIGIBLE or (status == scoring.INELIGIBLE and not 0 <= failed < width):
                 row.append(_outcome(evaluate(criteria, record, as_of)))
-            elif status == scoring.POSSIBLE:
-                verdicts = [_ENGINE_VERDICTS[int(c)] for c in codes[:, j]]
-                unknown_needs = [n.missing for n, v in zip(needs, verdicts, strict=True) if v == "unknown"]
-                row.append(
-                    Outcome(
-                        **common,
-                        met=verdicts.count("met"),
-                        verdicts=[
-                            {"id": n.id, "verdict": v, "evidence": n.missing if v == "unknown" else None}
-                            for n, v in zip(needs, verdicts, strict=True)
-                        ],
-                        missing=scoring.what_would_decide(unknown_needs),
-                    )
-                )
+                continue
+            common: dict[str, Any] = {
+                "status": status,
+                "score": scores[j],
+                "molecular_fit": None if math.isnan(mfit) else mfit,
+                "phenotypic_fit": pfits[j],
+                "unknown": unknowns[j],
+            }
+            if status == scoring.POSSIBLE:
+                pattern = codes[j].tobytes()
+                if pattern not in possible:
+                    possible[pattern] = _possible_detail(needs, codes[j].tolist())
+                verdicts, missing, met, encoded = possible[pattern]
+                row.append(Outcome(**common, met=met, verdicts=verdicts, missing=missing, encoded=encoded))
             else:
-                row.append(Outcome(**common, first_failing=criteria.tops[failed].node.id, not_met=1))
+                row.append(Outcome(**common, first_failing=ids[failed], not_met=1))
         out.append(row)
     return out
+
+
+def _possible_detail(
+    needs: Sequence[Any], codes: list[int]
+) -> tuple[list[dict[str, Any]], list[str], int, tuple[str, str]]:
+    """A possible pair's per-criterion verdicts from the engine's codes, what would decide its unknowns, its
+    met count, and both as JSON (computed once per distinct verdict pattern of a plan)."""
+    names = [_ENGINE_VERDICTS[c] for c in codes]
+    verdicts = [
+        {"id": n.id, "verdict": v, "evidence": n.missing if v == "unknown" else None}
+        for n, v in zip(needs, names, strict=True)
+    ]
+    missing = scoring.what_would_decide(
+        [n.missing for n, v in zip(needs, names, strict=True) if v == "unknown"]
+    )
+    return verdicts, missing, names.count("met"), (json.dumps(verdicts), json.dumps(missing))
 
 
 _NOTHING_KNOWN = PatientRecord(key="")

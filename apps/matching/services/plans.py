@@ -130,7 +130,10 @@ def plans_for(
     With `with_criteria=False` the stored criteria are neither read nor checked (plans have empty criteria):
     enough to size a run; each chunk reads them itself, so a bad version fails the run, not the request.
     """
-    versions = list(CriteriaVersion.objects.filter(pk__in=list(version_pks)).select_related("trial"))
+    rows = CriteriaVersion.objects.filter(pk__in=list(version_pks)).select_related("trial")
+    if not with_criteria:
+        rows = rows.defer("parsed", "text")
+    versions = list(rows)
     arms_by_trial: dict[int, dict[str, Arm]] = {}
     arms_by_pk: dict[int, Arm] = {}
     for arm in Arm.objects.filter(trial__in=[v.trial_id for v in versions]):

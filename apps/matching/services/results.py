@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -118,6 +117,7 @@ def replace(
                 failing[out.first_failing] += 1
                 out_pairs.append((patient_pk, out))
                 continue
+            verdicts_json, missing_json = out.as_json()
             rows.append(
                 (
                     run.pk,
@@ -131,8 +131,8 @@ def replace(
                     out.score,
                     out.molecular_fit,
                     out.phenotypic_fit,
-                    json.dumps(out.verdicts),
-                    json.dumps(out.missing),
+                    verdicts_json,
+                    missing_json,
                     out.met,
                     out.unknown,
                     out.not_met,
