@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import transaction
 
 from apps.accounts.models import Role
 from apps.accounts.services import ensure_roles
 from apps.cohorts import services as cohorts
-from apps.cohorts.models import Cohort, Stratification
+from apps.cohorts.models import Stratification
 from apps.patients import services as intake
 from apps.patients import synthetic
-from apps.patients.models import Patient
 from apps.patients.synthetic import writer
 
 PATIENTS, SEED = 2000, 20260101
@@ -26,8 +26,9 @@ TRUE_HR = synthetic.TRUE_HAZARD_RATIOS["tp53_or_stk11_nsclc"]
 def owner(
     django_db_setup: None, django_db_blocker: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[User]:
-    """The demo cohort imported once for the module (FHIR NDJSON -> import service), removed afterwards."""
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+    """The demo cohort imported once for the module, inside a transaction rolled back at the end (the
+    audit trail is append-only, so nothing may be committed and left behind for later tests)."""
+    with django_db_blocker.unblock(), transaction.atomic():  # type: ignore[attr-defined]
         folder: Path = tmp_path_factory.mktemp("demo-fhir")
         writer.write_ndjson(synthetic.generate(PATIENTS, SEED), folder)
         report = intake.import_paths([folder])
@@ -35,9 +36,7 @@ def owner(
         user = User.objects.create_user("demo-analyst")
         user.groups.add(ensure_roles()[Role.ADMIN])
         yield user
-        Cohort.objects.filter(owner=user).delete()
-        Patient.objects.filter(key__in=[p.key for p in Patient.objects.all()]).delete()
-        user.delete()
+        transaction.set_rollback(True)
 
 
 @pytest.mark.django_db
