@@ -210,10 +210,12 @@ class FactWriter:
         compared = list(next(iter(keyed.values())))
         key_width = 3 if is_finding else 2
         key_columns = ["patient_id", "source_id", "gene"][:key_width]
-        found = model._default_manager.filter(
-            patient_id__in={k[0] for k in keyed}, source_id__in={k[1] for k in keyed}
-        ).values_list("pk", *key_columns, *compared)
-        existing = {tuple(row[1 : 1 + key_width]): row for row in found}
+        # by patient only: with a second IN on source_id SQLite probes the index once per pair of values
+        pairs = {k[:2] for k in keyed}
+        found = model._default_manager.filter(patient_id__in={k[0] for k in keyed}).values_list(
+            "pk", *key_columns, *compared
+        )
+        existing = {tuple(row[1 : 1 + key_width]): row for row in found if (row[1], row[2]) in pairs}
         if is_finding:
             stale = [row[0] for key, row in existing.items() if key not in keyed]
             if stale:
