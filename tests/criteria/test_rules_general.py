@@ -93,3 +93,14 @@ def test_solid_malignancy_is_a_diagnosis_requirement_not_an_other_malignancy_con
 
     assert c["kind"] == "diagnosis"
     assert c["rule"]["any_solid"] is True
+
+
+def test_words_inside_a_link_and_unit_denominators_are_not_terms():
+    linked = _one(
+        "Mutations found by the labs listed on https://ecog-acrin.org/nci-match-eay131-designated-labs"
+    )
+    anc = _one("Absolute neutrophil count (ANC) greater than or equal to 1000/mcl")
+
+    assert linked["kind"] != "performance_status"
+    rules = [anc.get("rule")] + [k["rule"] for k in anc.get("children", [])]
+    assert {"loinc": "751-8", "min": 1}.items() <= next(r for r in rules if r and r.get("loinc")).items()

@@ -35,7 +35,8 @@ def classify(
     text: str, view: str, start: int, end: int, pending: tagger.Pending | None = None
 ) -> dict[str, Any]:
     """With `pending`, the entity list is filled later by tagger.resolve (all criteria in one batch)."""
-    ents = find(text, view, start, end)
+    urls = [(m.start(), m.end()) for m in _URL.finditer(view, start, end)]
+    ents = [e for e in find(text, view, start, end) if not any(a <= e.start < b for a, b in urls)]
     ents = sorted(ents + _glued_variants(text, start, end, ents), key=lambda e: (e.start, e.end))
     vt = view[start:end]
     neg = negated(vt)
@@ -67,6 +68,7 @@ def classify(
     return out
 
 
+_URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")  # words inside a link name nothing ("ecog-acrin.org")
 _MARKER_KINDS = frozenset({"alteration", "expression", "msi", "tmb"})
 
 

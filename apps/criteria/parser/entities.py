@@ -159,6 +159,8 @@ def find(text: str, view: str, start: int, end: int) -> list[Entity]:
         if not _overlaps(ent, out):
             out.append(ent)
     for hit in build().find(view, start, end):
+        if re.search(r"(?:\d|cells)\s*/\s*$", view[max(start, hit.start - 12) : hit.start]):
+            continue  # a unit's denominator ("1000/mcl"), not a term (MCL = mantle cell lymphoma)
         ent = Entity(hit.entry.type, hit.start, hit.end, hit.entry.code, hit.entry.key)
         if _overlaps(ent, out):
             inside = [
