@@ -178,3 +178,18 @@ def test_viterbi_shortcut_gives_the_exhaustive_best_path():
 
         best = max(itertools.product(range(3), repeat=5), key=total)
         assert np.isclose(total(scoring.viterbi(scores, trans)), total(best))
+
+
+def test_batched_viterbi_equals_one_sequence_at_a_time():
+    import numpy as np
+
+    from apps.criteria.parser import scoring
+
+    rng = np.random.default_rng(1)
+    trans = rng.normal(size=(4, 4))
+    seqs = [rng.normal(size=(n, 4)) for n in (7, 1, 3, 7, 12)]
+
+    batched = scoring.viterbi_batch(seqs, trans)
+
+    assert batched == [scoring.viterbi_batch([s], trans)[0] for s in seqs]
+    assert [len(p) for p in batched] == [7, 1, 3, 7, 12]

@@ -20,6 +20,31 @@ TAG_TEMPLATES = (("r=", "r-1=", "r+1="), ("v=", "v-1=", "v+1="))
 PAD = 2
 
 
+class _Table:
+    """Rows computed once per distinct key (a word, a tag), kept in one growing array for fancy indexing."""
+
+    def __init__(self, shape: tuple[int, ...], limit: int = 200_000) -> None:
+        self.ids: dict[object, int] = {}
+        self.rows = np.zeros((64, *shape))
+        self.limit = limit
+
+    def lookup(self, keys: list[Any], make: Any) -> np.ndarray:
+        ids = self.ids
+        if len(ids) + len(keys) > self.limit:  # a pathological stream of new words: start over
+            ids.clear()
+        out = [ids.get(k, -1) for k in keys]
+        for i, k in enumerate(keys):
+            if out[i] < 0:
+                if k not in ids:
+                    n = len(ids)
+                    if n == len(self.rows):
+                        self.rows = np.concatenate([self.rows, np.zeros_like(self.rows)])
+                    self.rows[n] = make(k)
+                    ids[k] = n
+                out[i] = ids[k]
+        return np.asarray(out, dtype=np.intp)
+
+
 @dataclass
 class Model:
     labels: tuple[str, ...]
@@ -29,29 +54,34 @@ class Model:
     veto: frozenset[str]  # labels of rule entities the model may drop when it gives none of their tokens it
     min_add: float  # mean probability a span the rules missed needs to be added
     transitions: np.ndarray | None  # (labels, labels) label-to-label scores of a linear-chain CRF
-    _words: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
-    _tags: dict[tuple[int, str], np.ndarray] = field(default_factory=dict, repr=False)
+    _words: _Table | None = field(default=None, repr=False)
+    _tags: _Table | None = field(default=None, repr=False)
 
     def row(self, feature: str) -> np.ndarray:
         return self.weights[self.index.get(feature, len(self.index))]
 
-    def word(self, w: str, shape: str) -> np.ndarray:
+    def word(self, key: tuple[str, str]) -> np.ndarray:
         """(1 + neighbour templates, labels): the word's weights as the token, then as each neighbour."""
-        vec = self._words.get(w)
-        if vec is None:
-            own = sum(self.row(t + v) for t, v in zip(WORD_TEMPLATES, _affixes(w, shape), strict=True))
-            vec = np.vstack([own, *(self.row(t + w) for t, _ in NEIGHBOUR_TEMPLATES)])
-            if len(self._words) < 200_000:
-                self._words[w] = vec
-        return vec
+        w, shape = key
+        own = sum(self.row(t + v) for t, v in zip(WORD_TEMPLATES, _affixes(w, shape), strict=True))
+        return np.vstack([own, *(self.row(t + w) for t, _ in NEIGHBOUR_TEMPLATES)])
 
-    def tag(self, kind: int, t: str) -> np.ndarray:
+    def tag(self, key: tuple[int, str]) -> np.ndarray:
         """(3, labels): the tag's weights on its own token, as the previous and as the next tag."""
-        vec = self._tags.get((kind, t))
-        if vec is None:
-            vec = np.vstack([self.row(p + t) for p in TAG_TEMPLATES[kind]])
-            self._tags[(kind, t)] = vec
-        return vec
+        kind, t = key
+        return np.vstack([self.row(p + t) for p in TAG_TEMPLATES[kind]])
+
+    def word_rows(self, words: list[str], shapes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        if self._words is None:
+            self._words = _Table((1 + len(NEIGHBOUR_TEMPLATES), len(self.labels)))
+        ids = self._words.lookup(list(zip(words, shapes, strict=True)), self.word)
+        return self._words.rows, ids
+
+    def tag_rows(self, kind: int, tags: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        if self._tags is None:
+            self._tags = _Table((3, len(self.labels)), limit=10_000)
+        ids = self._tags.lookup([(kind, t) for t in tags], self.tag)
+        return self._tags.rows, ids
 
 
 def _affixes(w: str, shape: str) -> tuple[str, ...]:
@@ -125,46 +155,48 @@ def emissions_batch(model: Model, seqs: list[Sequence]) -> list[np.ndarray]:
             )
     if not wpos:
         return [np.zeros((0, len(model.labels))) for _ in seqs]
-    w = np.stack([model.word(x, sh) for x, sh in zip(pw, ps, strict=True)])  # (padded words, 5, labels)
+    table, wid = model.word_rows(pw, ps)  # wid: row of each padded word in the (words, 5, labels) table
     at = np.asarray(wpos)
-    out = w[at, 0] + model.bias + model.weights[np.asarray(rows)].sum(axis=1)
+    out = table[wid[at], 0] + model.bias + model.weights[np.asarray(rows)].sum(axis=1)
     for j, (_, offset) in enumerate(NEIGHBOUR_TEMPLATES, start=1):
-        out += w[at + offset, j]
+        out += table[wid[at + offset], j]
     tat = np.asarray(tpos)
     for kind in (0, 1):
-        t = np.stack([model.tag(kind, x) for x in pt[kind]])  # (padded tags, 3, labels)
-        out += t[tat, 0] + t[tat - 1, 1] + t[tat + 1, 2]
+        ttable, tid = model.tag_rows(kind, pt[kind])  # (tags, 3, labels)
+        out += ttable[tid[tat], 0] + ttable[tid[tat - 1], 1] + ttable[tid[tat + 1], 2]
     bounds = np.cumsum([len(x[0]) for x in seqs])[:-1]
     return np.split(out, bounds)
 
 
 def viterbi_batch(seqs: list[np.ndarray], transitions: np.ndarray) -> list[list[int]]:
-    """Best label path of each (tokens, labels) score matrix; all sequences advance together, one numpy
-    step per token position (the longest sequence sets the number of steps)."""
+    """Best label path of each (tokens, labels) score matrix. The sequences advance together, longest
+    first, one numpy step per token position over those still running."""
     if not seqs:
         return []
-    lengths = np.array([len(x) for x in seqs])
+    order = sorted(range(len(seqs)), key=lambda i: -len(seqs[i]))
+    lengths = [len(seqs[i]) for i in order]
     n_labels = transitions.shape[0]
-    scores = np.zeros((len(seqs), int(lengths.max()), n_labels))
-    for i, x in enumerate(seqs):
-        scores[i, : len(x)] = x
+    scores = np.zeros((len(seqs), lengths[0], n_labels))
+    for row, i in enumerate(order):
+        scores[row, : lengths[row]] = seqs[i]
     best = scores[:, 0, :].copy()
     backs = np.zeros(scores.shape, dtype=np.intp)
-    for t in range(1, scores.shape[1]):
-        cand = best[:, :, None] + transitions[None, :, :]  # (seq, previous, current)
+    running = len(seqs)
+    for t in range(1, lengths[0]):
+        while lengths[running - 1] <= t:
+            running -= 1
+        cand = best[:running, :, None] + transitions[None, :, :]  # (sequence, previous, current)
         arg = cand.argmax(axis=1)
-        step = np.take_along_axis(cand, arg[:, None, :], axis=1)[:, 0, :] + scores[:, t, :]
-        active = (t < lengths)[:, None]
-        best = np.where(active, step, best)
-        backs[:, t, :] = arg
+        best[:running] = np.take_along_axis(cand, arg[:, None, :], axis=1)[:, 0, :] + scores[:running, t, :]
+        backs[:running, t, :] = arg
     ends = best.argmax(axis=1).tolist()
-    out = []
-    for i, n in enumerate(lengths.tolist()):
-        back = backs[i].tolist()
-        path = [ends[i]]
-        for t in range(n - 1, 0, -1):
+    out: list[list[int]] = [[] for _ in seqs]
+    for row, i in enumerate(order):
+        back = backs[row, : lengths[row]].tolist()
+        path = [ends[row]]
+        for t in range(lengths[row] - 1, 0, -1):
             path.append(back[t][path[-1]])
-        out.append(path[::-1])
+        out[i] = path[::-1]
     return out
 
 
