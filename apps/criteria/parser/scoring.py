@@ -23,9 +23,9 @@ PAD = 2
 class _Table:
     """Rows computed once per distinct key (a word, a tag), kept in one growing array for fancy indexing."""
 
-    def __init__(self, shape: tuple[int, ...], limit: int = 200_000) -> None:
+    def __init__(self, dims: tuple[int, ...], limit: int = 200_000) -> None:
         self.ids: dict[object, int] = {}
-        self.rows = np.zeros((64, *shape))
+        self.rows = np.zeros((64, *dims))
         self.limit = limit
 
     def lookup(self, keys: list[Any], make: Any) -> np.ndarray:
@@ -60,10 +60,9 @@ class Model:
     def row(self, feature: str) -> np.ndarray:
         return self.weights[self.index.get(feature, len(self.index))]
 
-    def word(self, key: tuple[str, str]) -> np.ndarray:
+    def word(self, w: str) -> np.ndarray:
         """(1 + neighbour templates, labels): the word's weights as the token, then as each neighbour."""
-        w, shape = key
-        own = sum(self.row(t + v) for t, v in zip(WORD_TEMPLATES, _affixes(w, shape), strict=True))
+        own = sum(self.row(t + v) for t, v in zip(WORD_TEMPLATES, _affixes(w), strict=True))
         return np.vstack([own, *(self.row(t + w) for t, _ in NEIGHBOUR_TEMPLATES)])
 
     def tag(self, key: tuple[int, str]) -> np.ndarray:
@@ -71,10 +70,10 @@ class Model:
         kind, t = key
         return np.vstack([self.row(p + t) for p in TAG_TEMPLATES[kind]])
 
-    def word_rows(self, words: list[str], shapes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def word_rows(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
         if self._words is None:
             self._words = _Table((1 + len(NEIGHBOUR_TEMPLATES), len(self.labels)))
-        ids = self._words.lookup(list(zip(words, shapes, strict=True)), self.word)
+        ids = self._words.lookup(words, self.word)
         return self._words.rows, ids
 
     def tag_rows(self, kind: int, tags: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -84,8 +83,20 @@ class Model:
         return self._tags.rows, ids
 
 
-def _affixes(w: str, shape: str) -> tuple[str, ...]:
-    return (w, w[-2:], w[-3:], w[-4:], w[:3], shape)
+def shape(tok: str) -> str:
+    if tok == "@number":
+        return "num"
+    if tok.isalpha():
+        return "alpha" if len(tok) > 3 else "short"
+    if "-" in tok:
+        return "hyphen"
+    if any(c.isalnum() for c in tok):
+        return "mixed"
+    return "punct"
+
+
+def _affixes(w: str) -> tuple[str, ...]:
+    return (w, w[-2:], w[-3:], w[-4:], w[:3], shape(w))
 
 
 def model_from_dict(raw: dict[str, Any]) -> Model:
@@ -112,30 +123,26 @@ def model_from_dict(raw: dict[str, Any]) -> Model:
     )
 
 
-Sequence = tuple[list[str], list[str], list[str], list[str]]  # words, shapes, rule tags, vocabulary tags
+Sequence = tuple[list[str], list[str], list[str]]  # words, rule tags, vocabulary tags
 
 
-def emissions(
-    model: Model, words: list[str], shapes: list[str], tags: list[str], vtags: list[str]
-) -> np.ndarray:
+def emissions(model: Model, words: list[str], tags: list[str], vtags: list[str]) -> np.ndarray:
     """(tokens, labels) scores: the sum of the weights of every feature tagger.features() gives each token."""
-    return emissions_batch(model, [(words, shapes, tags, vtags)])[0]
+    return emissions_batch(model, [(words, tags, vtags)])[0]
 
 
 def emissions_batch(model: Model, seqs: list[Sequence]) -> list[np.ndarray]:
     """emissions() of several sequences, computed together."""
     pw: list[str] = []  # every sequence padded with two words each side, one after the other
-    ps: list[str] = []
     pt: list[list[str]] = [[], []]  # rule and vocabulary tags, padded with one tag each side
     wpos: list[int] = []
     tpos: list[int] = []
     unknown = len(model.index)
     get = model.index.get
     rows = []
-    for words, shapes, tags, vtags in seqs:
+    for words, tags, vtags in seqs:
         base, tbase = len(pw), len(pt[0])
         pw += ["<s>"] * PAD + words + ["</s>"] * PAD
-        ps += ["<s>"] * PAD + shapes + ["</s>"] * PAD
         pt[0] += ["<s>", *tags, "</s>"]
         pt[1] += ["<s>", *vtags, "</s>"]
         wpos += range(base + PAD, base + PAD + len(words))
@@ -155,7 +162,7 @@ def emissions_batch(model: Model, seqs: list[Sequence]) -> list[np.ndarray]:
             )
     if not wpos:
         return [np.zeros((0, len(model.labels))) for _ in seqs]
-    table, wid = model.word_rows(pw, ps)  # wid: row of each padded word in the (words, 5, labels) table
+    table, wid = model.word_rows(pw)  # wid: row of each padded word in the (words, 5, labels) table
     at = np.asarray(wpos)
     out = table[wid[at], 0] + model.bias + model.weights[np.asarray(rows)].sum(axis=1)
     for j, (_, offset) in enumerate(NEIGHBOUR_TEMPLATES, start=1):

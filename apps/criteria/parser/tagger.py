@@ -18,7 +18,7 @@ import numpy as np
 
 from .dictionary import build, phrase_key, vocabulary
 from .entities import Entity
-from .scoring import Model, emissions_batch, model_from_dict, viterbi_batch
+from .scoring import Model, emissions_batch, model_from_dict, shape, viterbi_batch
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "ner_model.json"
 
@@ -70,18 +70,6 @@ def tokenize(view: str, start: int, end: int) -> list[tuple[str, int, int]]:
             tok = _DIGITS.sub("0", tok)
         out.append((tok, m.start(), m.end()))
     return out
-
-
-def _shape(tok: str) -> str:
-    if tok == "@number":
-        return "num"
-    if tok.isalpha():
-        return "alpha" if len(tok) > 3 else "short"
-    if "-" in tok:
-        return "hyphen"
-    if any(c.isalnum() for c in tok):
-        return "mixed"
-    return "punct"
 
 
 def rule_tags(toks: list[tuple[str, int, int]], ents: list[Entity]) -> list[str]:
@@ -144,7 +132,7 @@ def features(toks: list[tuple[str, int, int]], tags: list[str], vtags: list[str]
             "s3=" + w[-3:],
             "s4=" + w[-4:],
             "p3=" + w[:3],
-            "sh=" + _shape(w),
+            "sh=" + shape(w),
             "w-1=" + words[k - 1],
             "w+1=" + words[k + 1],
             "w-2=" + words[k - 2],
@@ -196,7 +184,7 @@ def predict_batch(
     seqs = []
     for toks, tags, vtags in items:
         words = [t[0] for t in toks]
-        seqs.append((words, [_shape(w) for w in words], tags, vtags))
+        seqs.append((words, tags, vtags))
     all_scores = emissions_batch(model, seqs)
     nonempty = [i for i, x in enumerate(all_scores) if len(x)]
     if model.transitions is None:
