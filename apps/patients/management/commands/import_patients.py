@@ -26,10 +26,18 @@ class Command(BaseCommand):
             "--progress", action="store_true", help="progress bar on stderr even without a TTY"
         )
         parser.add_argument("--json", action="store_true", help="print the full import report as JSON")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processes validating resources ahead of the import (default: CPUs - 1, at most 4; 0: none)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         progress = options["progress"] or sys.stderr.isatty()
-        report = patients.import_paths(options["paths"], progress=progress)
+        if options["workers"] is not None and options["workers"] < 0:
+            raise CommandError("--workers must be 0 or more")
+        report = patients.import_paths(options["paths"], progress=progress, workers=options["workers"])
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(), indent=2, default=str))
         else:
