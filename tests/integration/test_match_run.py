@@ -11,7 +11,7 @@ import pytest
 
 from apps.audit.models import AuditEvent
 from apps.matching import services as matching
-from apps.matching.models import Match, MatchChunk, MatchRun
+from apps.matching.models import IneligibleBlock, Match, MatchChunk, MatchRun
 from apps.patients import services as patients
 from apps.trials import services as trials
 from apps.trials.models import CriteriaVersion
@@ -49,7 +49,31 @@ def stored_results() -> set[tuple[Any, ...]]:
             m.first_failing,
         )
         for m in Match.objects.select_related("patient", "trial")
+    } | stored_ineligible()
+
+
+def stored_ineligible() -> set[tuple[Any, ...]]:
+    """Ineligible pairs as the export rebuilds them from the packed blocks (with their rank)."""
+    return {
+        (
+            r["patient"],
+            r["trial"],
+            r["arm"],
+            r["criteria_version"],
+            r["status"],
+            r["score"],
+            r["molecular_fit"],
+            r["phenotypic_fit"],
+            r["rank"],
+            r["unknown_count"],
+            r["first_failing"],
+        )
+        for r in matching.current_rows(statuses=["ineligible"])
     }
+
+
+def stored_pair_count() -> int:
+    return len(matching.stored_pairs())
 
 
 def finished(run: MatchRun) -> bool:
@@ -67,7 +91,9 @@ def test_run_through_real_workers_completes_with_one_result_per_pair(
 
     assert run.status == MatchRun.Status.COMPLETED, run.failure_reason
     assert (run.chunks_done, run.chunks_total, run.pairs_done) == (5, 5, 320)
-    assert Match.objects.count() == 320
+    assert stored_pair_count() == 320
+    assert not Match.objects.filter(status="ineligible").exists()
+    assert IneligibleBlock.objects.filter(run=run).exists()
     assert Match.objects.filter(rank_in_trial__isnull=True).count() == 0
     assert run.pairs_per_second and run.started_at and run.finished_at
 
@@ -92,9 +118,10 @@ def test_worker_killed_mid_run_still_ends_with_exactly_the_undisturbed_results(
 
     assert run.status == MatchRun.Status.COMPLETED, run.failure_reason
     assert run.chunks_done == run.chunks_total == 40
-    assert Match.objects.count() == 320
-    assert set(Match.objects.values_list("run", flat=True)) == {run.pk}
+    assert stored_pair_count() == 320
+    assert {p.run_id for p in matching.stored_pairs()} == {run.pk}
     assert stored_results() == expected
+    assert stored_ineligible() and stored_ineligible() <= expected
 
 
 def test_same_idempotency_key_twice_creates_one_run_and_one_set_of_tasks(
@@ -109,7 +136,7 @@ def test_same_idempotency_key_twice_creates_one_run_and_one_set_of_tasks(
     assert first.pk == second.pk
     assert MatchRun.objects.filter(idempotency_key="nightly-2026-11-01").count() == 1
     assert MatchChunk.objects.filter(run=first).count() == first.chunks_total
-    assert Match.objects.count() == 320
+    assert stored_pair_count() == 320
 
 
 def test_chunk_that_keeps_failing_ends_the_run_failed_with_the_reason_audited(
