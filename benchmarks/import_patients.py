@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -56,19 +55,21 @@ def build_export(folder: Path, target: int) -> int:
 
 
 def run(env: dict[str, str], *args: str) -> tuple[float, float, str, float]:
-    """Seconds, peak RSS (MB) of the child, stdout, CPU seconds of the child."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+    """Seconds, peak RSS (MB) of this child (largest of it and its workers), stdout, CPU seconds."""
     start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=REPO, env=env, capture_output=True, text=True
-    )
-    seconds = time.perf_counter() - start
-    if done.returncode != 0:
-        sys.exit(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = usage.ru_utime + usage.ru_stime - cpu_before
-    return seconds, max(usage.ru_maxrss, before) / 1024, done.stdout, cpu
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(
+            [sys.executable, "manage.py", *args], cwd=REPO, env=env, stdout=out, stderr=err
+        )
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own usage, not earlier children's
+        child.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read().decode(), err.read().decode()
+    if child.returncode != 0:
+        sys.exit(f"manage.py {' '.join(args)} failed:\n{stderr[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024, stdout, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:

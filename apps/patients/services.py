@@ -3,6 +3,8 @@
 A unit is one Bundle file, or all NDJSON files of one folder (their resources reference each other). A
 unit is imported in one transaction, with its audit row, or not at all (PROMISES 16); re-importing it
 changes nothing (PROMISES 17). Logs and audit rows carry counts only, never patient data (PROMISES 22).
+Large units are validated by worker processes ahead of the import (fhir/parallel.py); facts are written
+in batches (store.py).
 """
 
 from __future__ import annotations

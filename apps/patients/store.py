@@ -240,7 +240,8 @@ class FactWriter:
                 fields |= touched
                 merged = {n: (values[n] if n in touched else before[n]) for n in compared}
                 changed.append(model(pk=row[0], patient_id=key[0], **merged))
-        insert_rows(model, new)
+        if new:
+            insert_rows(model, new)
         if changed:
             model._default_manager.bulk_update(changed, sorted(fields), batch_size=500)
         self._count(model, len(new), len(changed), len(keyed) - len(new) - len(changed))

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from apps.patients import services
-from apps.patients.fhir.parallel import validated
+from apps.patients.fhir.parallel import default_workers, validated
 from apps.patients.fhir.sources import ndjson_entries
 
 from .builders import condition, lab, patient, write_ndjson
@@ -61,3 +61,7 @@ def test_entries_keep_their_order_and_a_value_json_text_cannot_carry_is_validate
 
     assert [e.resource["id"] for e, _ in out if e.resource] == [f"p{i}" for i in range(600)]
     assert [i for i, (_, errors) in enumerate(out) if errors] == [300]
+
+
+def test_default_workers_leave_the_importer_a_cpu() -> None:
+    assert 0 <= default_workers() <= 4

@@ -26,7 +26,10 @@ AHEAD = 3  # tasks queued per worker: bounds the entries held in memory
 
 
 def default_workers() -> int:
-    """One fewer than the CPUs this process may use (the importer keeps one), at most 4."""
+    """One fewer than the CPUs this process may use (the importer keeps one), at most 4; none inside a
+    daemonic process (e.g. a Celery prefork worker), which may not start processes."""
+    if multiprocessing.current_process().daemon:
+        return 0
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
