@@ -3,6 +3,8 @@
 import pytest
 from django.contrib.auth.models import User
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 from apps.accounts import services as accounts
 from apps.accounts.models import Site
@@ -21,6 +23,8 @@ def _log_in(browser, live_server, username):
     browser.find_element(By.ID, "id_username").send_keys(username)
     browser.find_element(By.ID, "id_password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, 30).until(expected_conditions.url_changes(f"{live_server.url}/accounts/login/"))
+    WebDriverWait(browser, 30).until(expected_conditions.presence_of_element_located((By.TAG_NAME, "h1")))
 
 
 def test_coordinator_sees_trials_and_only_own_site_patients(browser, live_server):
