@@ -28,11 +28,15 @@ lint: install
 	$(VENV)/bin/mypy apps trialmatch
 	$(PY) manage.py makemigrations --check --dry-run
 
+# Integration tests (real PostgreSQL, Redis and Celery worker processes) are deselected here, explicitly:
+# they run in test-production.
 test-embedded: install
-	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -m "not integration" -p no:cacheprovider
+	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/pytest -m "not integration" -n 2 -p no:cacheprovider
 
+# The whole suite again on PostgreSQL, then the integration tests one at a time (they share Redis and workers).
 test-production: install services
-	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -p no:cacheprovider
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -m "not integration" -n 2 -p no:cacheprovider
+	DATABASE_URL=$(PG_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -m integration -p no:cacheprovider
 
 services:
 	bash .ci/services
