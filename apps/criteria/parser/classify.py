@@ -114,17 +114,21 @@ def _decide(
         rule = _measurement(view, ents, vt)
         if rule is not None:
             return "measurement", rule, 0.8
-    tx = therapy.rule(view, start, end, ents)
-    if tx is not None:
-        return tx[0], tx[1], 0.7
-    if _SOLID.search(vt) and not _OTHER_CANCER.search(vt):
-        return "diagnosis", _diagnosis(vt, ents), 0.7
     cond = [
         e
         for e in ents
         if (e.type == "condition" or (e.type == "cancer" and not (e.code or "").startswith("ONCOTREE")))
         and e.key != "generic"
     ]
+    tx = (
+        None
+        if cond and therapy.condition_first(view, start, end, ents, cond[0])
+        else therapy.rule(view, start, end, ents)
+    )
+    if tx is not None:
+        return tx[0], tx[1], 0.7
+    if _SOLID.search(vt) and not _OTHER_CANCER.search(vt):
+        return "diagnosis", _diagnosis(vt, ents), 0.7
     if cond:
         return "condition", therapy.condition_rule(view, start, end, cond), 0.7
     cancers = [e for e in ents if e.type == "cancer" and e.code]

@@ -40,9 +40,7 @@ _WASHOUT = re.compile(
     r"\b(?:within|prior\s+to|before|of\s+(?:the\s+)?(?:first|start|initiation|day\s+1|enrol|random|registration)"
     r"|since|washout|half[- ]li|last|past|preceding)\b|<|≤|less\s+than"
 )
-_TREATED = re.compile(
-    r"\b(?:prior|previous|previously|received|receiving|treated|treatment|therapy|exposure|pretreated|naive|naïve|refractory|progressed|progression|failed|failure|intolerant)\b"
-)
+_WITHIN_TIME = re.compile(r"\b\d+\s*(?:days?|weeks?|months?|years?|half[- ]li)")
 
 
 def class_ids(view: str, ent: Entity) -> set[str]:
@@ -124,15 +122,51 @@ def _shared_target_class(name: str) -> str | None:
     return str(found) if found else None
 
 
-def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict[str, Any]] | None:
+# Words that make a drug mention a statement about treatment received (or a recent exposure). A bare
+# "therapy"/"treatment" is not one: "infection requiring systemic therapy", "allergy to study drugs".
+_THERAPY_WORDING = re.compile(
+    r"\b(?:prior|previous|previously|received|receiving|receipt|treated|pretreated|pre-treated|naive|naïve"
+    r"|refractory|progressed|progression\s+(?:on|after|during|following)|failed|failure\s+(?:of|on)"
+    r"|intoleran(?:t|ce)|exposure|exposed|resistan(?:t|ce)|relapsed?\s+(?:on|after|following)"
+    r"|recurr(?:ed|ence)\s+(?:on|after|following)|lines?\s+of|regimens?|currently\s+(?:on|taking|using)"
+    r"|history\s+of\s+(?:\w+\s+){0,3}(?:therap\w*|treatments?|chemo\w*|radi\w*|surgery)|anti-?(?:cancer|neoplastic)\s+(?:therap\w*|treatments?|agents?)"
+    r"|(?:treatment|therapy)\s+with|(?:neo-?)?adjuvant\s+(?:\w+\s+)?(?:therapy|treatment|chemotherapy)"
+    r"|(?:therapy|treatment)\s+for\s+(?:\w+\s+){0,3}(?:cancer|disease|malignan\w*|tumou?rs?|carcinoma)|had\s+(?:\w+\s+){0,2}(?:therapy|treatment|surgery|radiation))\b"
+)
+_ANTICANCER_SETTING = re.compile(
+    r"\b(?:neo-?adjuvant|adjuvant|anti-?cancer|anti-?neoplastic|anti-?tumou?r|(?:therapy|treatment)\s+for\s+"
+    r"(?:\w+\s+){0,3}(?:cancer|malignan\w*|tumou?rs?|carcinoma|metastatic\s+disease))"
+)
+_CONDITION_FIRST = re.compile(r"\b(?:infection|allerg|hypersensitiv|disease|disorder|metasta)")
+# A catch-all mention ("medication", "therapy", "agents") names no therapy class the matcher could test.
+_CATCH_ALL = frozenset({"medications"})
+# A short list item naming specific drugs or classes ("Anti-PD-1 antibody", "Docetaxel") stands under a
+# heading that gives the wording ("Prior treatment with any of the following:").
+_LIST_ITEM_CHARS = 70
+
+
+def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict[str, Any] | None] | None:
     tx = [e for e in ents if e.type in ("drug", "procedure")]
     vt = view[start:end]
     targeted = _targeted_classes(view, ents, end)
     if not tx and not targeted and not inhibitor_classes(vt):
         return None
     drugs, classes = _ids(view, ents)
-    classes = sorted(set(classes) | set(targeted) | inhibitor_classes(vt))
-    if not drugs and not classes and not _TREATED.search(vt):
+    named = set(classes) | set(targeted) | inhibitor_classes(vt)
+    classes = sorted(named - _CATCH_ALL)
+    if not drugs and not classes and named and _ANTICANCER_SETTING.search(vt):
+        classes = ["systemic_therapy"]  # "any other neoadjuvant therapy for breast cancer"
+    if not drugs and not classes:
+        # Treatment wording around a catch-all word ("naive to ... treatment"): a therapy criterion the
+        # matcher cannot test, so not computable rather than another kind.
+        return (
+            ("prior_therapy", None)
+            if _THERAPY_WORDING.search(vt) and not _CONDITION_FIRST.search(vt)
+            else None
+        )
+    specific = drugs or set(classes) - {"systemic_therapy"}
+    worded = _THERAPY_WORDING.search(vt) or (_WITHIN_TIME.search(vt) and _WASHOUT.search(vt))
+    if not worded and not (specific and len(vt.strip()) <= _LIST_ITEM_CHARS):
         return None
     window = _washout_days(ents, vt)
     if window is not None and window <= 366 and _WASHOUT.search(vt):
@@ -171,6 +205,19 @@ def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict
         "setting": setting.group(1).replace("-", "").replace("advanced", "metastatic") if setting else None,
         "within_days": within,
     }
+
+
+def condition_first(view: str, start: int, end: int, ents: list[Entity], cond: Entity) -> bool:
+    """A condition named in the first sentence before any treatment ("ILD which required steroid
+    treatment", "brain metastases ... if received radiation, at least 4 weeks"): the criterion is about the
+    condition, the treatment qualifies it."""
+    sentence = re.search(r"[.;](?:\s|$)", view[start:end])
+    first_end = start + sentence.start() if sentence else end
+    if cond.start >= first_end:
+        return False
+    wording = _THERAPY_WORDING.search(view, start, end)
+    tx = [e.start for e in ents if e.type in ("drug", "procedure")]
+    return cond.start < min([*tx, wording.start() if wording else end])
 
 
 def _washout_days(ents: list[Entity], vt: str) -> float | None:
