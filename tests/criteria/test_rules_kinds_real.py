@@ -68,3 +68,37 @@ def test_treatment_wording_around_only_a_catch_all_word_is_an_uncomputable_thera
     c = _one("Patients naive to hormone replacement therapy")
 
     assert (c["kind"], c["computable"]) == ("prior_therapy", False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Use of strong inducers of CYP3A4 within 14 days prior to study day 1",
+        "HIV-infected patients with CD4+ T-cell count < 200 cells/uL",
+        "Progressed after receiving PD-1 containing therapy",
+    ],
+)
+def test_a_gene_in_a_drug_interaction_count_or_therapy_context_is_not_an_alteration(text):
+    c = _one(text)
+
+    assert c["kind"] != "alteration"
+    assert all(k["kind"] != "alteration" for k in c.get("children", []))
+
+
+@pytest.mark.parametrize(
+    ("text", "genes"),
+    [
+        ("Documented KRAS G12C", {"KRAS"}),
+        (
+            "Alterations in any of the following genes: KRAS, ALK, ROS1 or BRAF",
+            {"KRAS", "ALK", "ROS1", "BRAF"},
+        ),
+        ("ALK-positive NSCLC", {"ALK"}),
+    ],
+)
+def test_a_gene_with_alteration_wording_or_a_protein_change_is_an_alteration(text, genes):
+    c = parse(text)["criteria"][0]
+
+    found = {c["rule"]["gene"]} if c["kind"] == "alteration" else set()
+    found |= {k["rule"]["gene"] for k in c.get("children", []) if k["kind"] == "alteration"}
+    assert genes <= found

@@ -87,6 +87,9 @@ def rule(text: str, view: str, start: int, end: int, ents: list[Entity]) -> tupl
         if e.key in as_gene
     ]
     genes.sort(key=lambda g: g.start)
+    if not any(_altered(view, g, ents, start, end) for g in genes):
+        genes = []  # a gene list shares the wording of one of its members ("alterations in EGFR, ALK, ...")
+    genes = [g for g in genes if not _drug_or_lab(view, g, start, end)]
     if genes:
         uniq: list[dict[str, Any]] = []
         for g in genes:
@@ -120,6 +123,47 @@ def targeted(view: str, gene: Entity, end: int) -> bool:
         _TARGETED_AFTER.match(view, gene.end, end)
         or _TARGETED_BEFORE.search(view, max(0, gene.start - 12), gene.start)
     )
+
+
+_ALTERATION_WORDS = re.compile(
+    r"mutat|mutant|variant|alteration|altered|fusion|fused|rearrang|translocat|amplif|positiv|negativ|(?<=\w)\+"
+    r"|(?<=\w)-(?:\s|$)|deletion|insertion|skipping|duplicat|wild[- ]?type|\bwt\b|express|\bloss\b"
+    r"|deficien|harbou?r|carrier|pathogenic|driver|exon|status|\bgene\b|aberration|activat|sensiti[sz]|\bnull\b|inactivat"
+)
+_ALTERATION_NOUNS = re.compile(r"\b(?:mutations?|alterations?|variants?|fusions?|rearrangements?|genes?)\b")
+# Drug-interaction and lab/count contexts name a gene's product, not a patient's alteration: "strong
+# inducers of CYP3A4", "CD4+ T-cell count <200".
+_NOT_ALTERATION = re.compile(
+    r"^[\s+]*(?:t[- ]?(?:cell|lymphocyte)s?\s*)?"
+    r"(?:counts?|levels?|cells?\s*/|substrates?|inducers?|inhibitors?|containing|(?:based\s+)?therap)"
+)
+_NOT_ALTERATION_BEFORE = re.compile(r"(?:inhibitors?|inducers?|substrates?|metaboli[sz]ed\s+by)[^.;]{0,25}$")
+_LIST_ITEM_CHARS = 40
+
+
+def _drug_or_lab(view: str, gene: Entity, start: int, end: int) -> bool:
+    after = view[gene.end : min(end, gene.end + 60)]
+    return bool(
+        _NOT_ALTERATION.match(after)
+        or _NOT_ALTERATION_BEFORE.search(view, max(start, gene.start - 30), gene.start)
+    )
+
+
+def _altered(view: str, gene: Entity, ents: list[Entity], start: int, end: int) -> bool:
+    """A gene is a patient's alteration only with alteration wording or a protein change near it, or as a
+    short list item under a heading that gives the wording ("EGFR", "ALK" below "one of the following:")."""
+    after = view[gene.end : min(end, gene.end + 60)]
+    before = view[max(start, gene.start - 30) : gene.start]
+    if _drug_or_lab(view, gene, start, end):
+        return False
+    if any(v.type == "variant" and gene.end <= v.start <= gene.end + 30 for v in ents):
+        return True
+    head = view[max(start, gene.start - 60) : gene.start]
+    return bool(
+        _ALTERATION_WORDS.search(after)
+        or _ALTERATION_WORDS.search(before[-15:])
+        or _ALTERATION_NOUNS.search(head)
+    ) or (end - start <= _LIST_ITEM_CHARS)
 
 
 def _result_word(m: re.Match[str] | None) -> str | None:
