@@ -75,6 +75,7 @@ def test_treatment_wording_around_only_a_catch_all_word_is_an_uncomputable_thera
     [
         "Use of strong inducers of CYP3A4 within 14 days prior to study day 1",
         "HIV-infected patients with CD4+ T-cell count < 200 cells/uL",
+        "Known HIV infection with CD4+ T-cell (CD4+) counts < 350 cells/uL.",
         "Progressed after receiving PD-1 containing therapy",
     ],
 )

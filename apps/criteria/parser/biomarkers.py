@@ -134,7 +134,7 @@ _ALTERATION_NOUNS = re.compile(r"\b(?:mutations?|alterations?|variants?|fusions?
 # Drug-interaction and lab/count contexts name a gene's product, not a patient's alteration: "strong
 # inducers of CYP3A4", "CD4+ T-cell count <200".
 _NOT_ALTERATION = re.compile(
-    r"^[\s+]*(?:t[- ]?(?:cell|lymphocyte)s?\s*)?"
+    r"^[\s+]*\)?\s*(?:\([^)]{0,15}\)\s*)?(?:t[- ]?(?:cell|lymphocyte)s?\s*)?(?:\([^)]{0,15}\)\s*)?"
     r"(?:counts?|levels?|cells?\s*/|substrates?|inducers?|inhibitors?|containing|(?:based\s+)?therap)"
 )
 _NOT_ALTERATION_BEFORE = re.compile(r"(?:inhibitors?|inducers?|substrates?|metaboli[sz]ed\s+by)[^.;]{0,25}$")
