@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import structure
+from . import structure, tagger
 from .text import matching_view
 
 PARSER_VERSION = "0.1.0"
@@ -24,10 +24,12 @@ def parse(text: str) -> dict[str, Any]:
     nodes = structure.split(text, view)
     criteria: list[dict[str, Any]] = []
     counters = {"inclusion": 0, "exclusion": 0}
+    pending: tagger.Pending = []
     for node in nodes:
         counters[node.section] += 1
         prefix = "I" if node.section == "inclusion" else "E"
-        criteria.append(_criterion(text, view, node, f"{prefix}{counters[node.section]}"))
+        criteria.append(_criterion(text, view, node, f"{prefix}{counters[node.section]}", pending))
+    tagger.resolve(pending)
     _attach_disease(criteria, not any(_names_disease(c) for c in criteria if c["section"] == "inclusion"))
     return {"parser_version": PARSER_VERSION, "criteria": criteria}
 
@@ -79,10 +81,12 @@ def _facets(
     return out
 
 
-def _criterion(text: str, view: str, node: structure.Node, cid: str) -> dict[str, Any]:
+def _criterion(
+    text: str, view: str, node: structure.Node, cid: str, pending: tagger.Pending
+) -> dict[str, Any]:
     from .classify import classify
 
-    out = classify(text, view, node.start, node.end)
+    out = classify(text, view, node.start, node.end, pending)
     out = {
         "id": cid,
         "section": node.section,
@@ -94,7 +98,9 @@ def _criterion(text: str, view: str, node: structure.Node, cid: str) -> dict[str
     if facets:
         out["children"] = _facets(out, facets, cid, out["negated"])
     if node.children:
-        children = [_criterion(text, view, child, f"{cid}.{i}") for i, child in enumerate(node.children, 1)]
+        children = [
+            _criterion(text, view, child, f"{cid}.{i}", pending) for i, child in enumerate(node.children, 1)
+        ]
         own = dict(out)
         out.update(
             kind="group",
