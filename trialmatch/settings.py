@@ -160,5 +160,8 @@ LOGGING = {
     },
 }
 
+# Where `manage.py demo` writes its generated FHIR cohort.
+DEMO_DATA_DIR = Path(env.str("DEMO_DATA_DIR", default=str(BASE_DIR / "demo-data")))
+
 # Where the importers and tests find the shared reference data (read-only, beside the repository).
 TRIALMATCH_SHARED_DATA = Path(env.str("TRIALMATCH_SHARED_DATA", default=str(SHARED_DIR / "data")))

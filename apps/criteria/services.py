@@ -62,7 +62,7 @@ def apply_corrections(parsed: dict[str, Any], corrections: Iterable[CriteriaCorr
 def parse_version(version: CriteriaVersion) -> CriteriaVersion:
     """Parse the version's text, re-apply its corrections, store the result on the version."""
     parsed = parse(version.text or "")
-    version.parsed = apply_corrections(parsed, version.corrections.all())  # type: ignore[attr-defined]
+    version.parsed = apply_corrections(parsed, CriteriaCorrection.objects.filter(criteria_version=version))
     version.parser_version = PARSER_VERSION
     version.save(update_fields=["parsed", "parser_version"])
     return version

@@ -13,6 +13,7 @@ from django.db.models import Count
 
 from apps.accounts import services as accounts
 from apps.accounts.models import Site, Sponsor
+from apps.matching.models import Match
 from apps.patients.models import Patient
 from apps.trials.models import Trial
 
@@ -21,7 +22,7 @@ DEMO_SEED = 20261101
 
 
 class Command(BaseCommand):
-    help = "Load the demo (real trials, a generated 2,000-patient cohort, demo users) and serve it."
+    help = "Load the demo: real trials, a generated 2,000-patient cohort matched against them, demo users."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--serve", action="store_true", help="then serve on 127.0.0.1:8000")
@@ -35,12 +36,15 @@ class Command(BaseCommand):
             self.stdout.write("Importing the real trials in fixtures/trials ...")
             call_command("import_trials", str(settings.BASE_DIR / "fixtures" / "trials"))
         if options["reload"] or not Patient.objects.exists():
-            cohort = Path(settings.BASE_DIR) / "demo-data" / f"cohort-{options['patients']}-{DEMO_SEED}"
+            cohort = Path(settings.DEMO_DATA_DIR) / f"cohort-{options['patients']}-{DEMO_SEED}"
             if not cohort.exists():
                 self.stdout.write(f"Generating {options['patients']} synthetic patients in {cohort} ...")
                 call_command("generate_cohort", patients=options["patients"], seed=DEMO_SEED, out=str(cohort))
             self.stdout.write("Importing the generated cohort ...")
             call_command("import_patients", str(cohort))
+        if options["reload"] or not Match.objects.exists():
+            self.stdout.write("Matching every patient against the recruiting trials ...")
+            call_command("match")
         site, _ = Site.objects.get_or_create(
             code=accounts.DEMO_SITE[0], defaults={"name": accounts.DEMO_SITE[1]}
         )
@@ -52,7 +56,8 @@ class Command(BaseCommand):
 
         self.stdout.write(
             self.style.SUCCESS(
-                f"\nTrialMatch demo: {Trial.objects.count()} trials, {Patient.objects.count()} patients.\n"
+                f"\nTrialMatch demo: {Trial.objects.count()} trials, {Patient.objects.count()} patients, "
+                f"{Match.objects.count()} eligible or possible matches.\n"
                 f"Open http://{options['addr']}/ and log in as coordinator, sponsor, admin or auditor\n"
                 f"with the password: {password}\n"
                 + (f"(the sponsor user belongs to {sponsor.name})\n" if sponsor else "")
