@@ -1,6 +1,7 @@
 """Laboratory tests and measurements by LOINC code and by the names eligibility text uses for them.
 
-Source: curated apps/vocab/data/labs.csv (LOINC code, name, canonical UCUM unit, synonyms, molar mass).
+Source: curated apps/vocab/data/labs.csv (LOINC code, name, canonical UCUM unit, synonyms, molar mass,
+short name).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class Lab:
     unit: str
     synonyms: tuple[str, ...]
     molar_mass: float | None
+    short_name: str  # how reasons name the lab ("ALT"); the name when the table gives none
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ def _labs() -> _Labs:
                 f"{LABS_FILE}: line {lineno}: field 'molar_mass': {molar!r} is not a number"
             ) from None
         syns = tuple(s.strip() for s in row.get("synonyms", "").split("|") if s.strip())
-        by_loinc[code] = Lab(code, row["name"], row["unit"], syns, molar_mass)
+        short_name = row.get("short_name") or row["name"]
+        by_loinc[code] = Lab(code, row["name"], row["unit"], syns, molar_mass, short_name)
         for form in (row["name"], *syns):
             for key in variants(form):
                 previous = surface.get(key)

@@ -318,7 +318,9 @@ def convert(value: float, from_unit: str, to_unit: str, *, molar_mass: float | N
                 result = quantity.to(target.units).magnitude / target.magnitude
         else:
             result = quantity.to(target.units).magnitude / target.magnitude
-    except pint.errors.DimensionalityError as exc:
+    # ZeroDivisionError: pint's chemistry context reads a dimensionless ratio (%, {INR}) as a fraction of a
+    # solvent whose default mass and volume are 0 when asked to turn it into a concentration.
+    except (pint.errors.DimensionalityError, ZeroDivisionError) as exc:
         dims = {str(source.dimensionality), str(target.dimensionality)}
         hint = ""
         if molar_mass is None and any("[substance]" in d for d in dims) and any("[mass]" in d for d in dims):

@@ -185,3 +185,9 @@ def test_convert_between_incompatible_units_names_both(source: str, target: str)
 
     assert source in str(error.value)
     assert target in str(error.value)
+
+
+@pytest.mark.parametrize(("source", "target"), [("%", "mg/dL"), ("mg/dL", "%"), ("{INR}", "umol/L")])
+def test_a_molar_mass_does_not_make_a_ratio_a_concentration(source: str, target: str) -> None:
+    with pytest.raises(UnitError, match="different quantities"):
+        units.convert(1.0, source, target, molar_mass=113.12)
