@@ -12,7 +12,16 @@ _TOKEN = re.compile(r"[^\W_]+|[^\w\s-]")
 _WORD_ONLY = re.compile(r"[^\W_]+")
 
 # When one surface form names several things, the earlier type wins.
-_PRIORITY = ("performance_status", "measurement", "biomarker", "condition", "cancer", "procedure", "drug")
+_PRIORITY = (
+    "performance_status",
+    "measurement",
+    "biomarker",
+    "condition",
+    "cancer",
+    "procedure",
+    "drug",
+    "phenotype",
+)
 
 
 @dataclass(frozen=True)
@@ -112,15 +121,18 @@ _DISEASE_HEAD = re.compile(
 )
 
 
-def _icd10_terms() -> list[tuple[str, str]]:
-    path = lexicon.DATA_DIR / "icd10_conditions.tsv"
+def _tsv(name: str) -> list[tuple[str, str]]:
+    """(name, code) rows of a generated term file in apps/criteria/data (comment lines skipped)."""
     rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in (lexicon.DATA_DIR / name).read_text(encoding="utf-8").splitlines():
         if line and not line.startswith("#"):
-            name, _, code = line.partition("\t")
-            if _DISEASE_HEAD.search(name):
-                rows.append((name, code))
+            term, _, code = line.partition("\t")
+            rows.append((term, code))
     return rows
+
+
+def _icd10_terms() -> list[tuple[str, str]]:
+    return [(name, code) for name, code in _tsv("icd10_conditions.tsv") if _DISEASE_HEAD.search(name)]
 
 
 @cache
@@ -170,7 +182,7 @@ def build() -> PhraseDictionary:
 def vocabulary() -> PhraseDictionary:
     """Broader term lists whose hits are only features of the learned tagger (never rule entities).
 
-    All ICD-10-CM short names (not only those with a disease head word), the shared vocabularies' drug
+    All ICD-10-CM short names (not only those with a disease head word), HPO phenotype names, the drug
     classes (singular and plural) and lab synonyms, DrugBank names, OncoTree names and procedure words.
     """
     from apps.vocab import drugs, labs
@@ -180,12 +192,13 @@ def vocabulary() -> PhraseDictionary:
         d.add(name, Entry("measurement", None, "vocab"))
     for name in lexicon.load_yaml("cues.yaml")["performance_status_names"]:
         d.add(name["name"], Entry("measurement", None, "vocab"))
-    for path_line in (lexicon.DATA_DIR / "icd10_conditions.tsv").read_text(encoding="utf-8").splitlines():
-        if path_line and not path_line.startswith("#"):
-            d.add(path_line.partition("\t")[0], Entry("condition", None, "vocab"), only_if_absent=True)
+    for name, _ in _tsv("icd10_conditions.tsv"):
+        d.add(name, Entry("condition", None, "vocab"), only_if_absent=True)
     for cond in lexicon.load_yaml("conditions.yaml"):
         for name in cond["names"]:
             d.add(name, Entry("condition", None, "vocab"))
+    for name, _ in _tsv("hpo_terms.tsv"):
+        d.add(name, Entry("phenotype", None, "vocab"), only_if_absent=True)
     for surface in _oncotree_synonyms():
         if len(surface) >= 3:
             d.add(surface, Entry("cancer", None, "vocab"))

@@ -9,13 +9,16 @@ result equals the plain sum over tagger.features().
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+CLUSTERS_FILE = Path(__file__).resolve().parent.parent / "data" / "word_clusters.tsv"
 WORD_TEMPLATES = ("w=", "s2=", "s3=", "s4=", "p3=", "sh=")
-# Templates naming a neighbour word: (prefix, offset of the neighbour from the token).
-NEIGHBOUR_TEMPLATES = (("w-1=", -1), ("w+1=", 1), ("w-2=", -2), ("w+2=", 2))
+# Templates naming a neighbour word: (prefix, offset of the neighbour from the token, cluster prefix).
+NEIGHBOUR_TEMPLATES = (("w-1=", -1, "c-1_"), ("w+1=", 1, "c+1_"), ("w-2=", -2, ""), ("w+2=", 2, ""))
 TAG_TEMPLATES = (("r=", "r-1=", "r+1="), ("v=", "v-1=", "v+1="))
 PAD = 2
 
@@ -62,8 +65,13 @@ class Model:
 
     def word(self, w: str) -> np.ndarray:
         """(1 + neighbour templates, labels): the word's weights as the token, then as each neighbour."""
-        own = sum(self.row(t + v) for t, v in zip(WORD_TEMPLATES, _affixes(w), strict=True))
-        return np.vstack([own, *(self.row(t + w) for t, _ in NEIGHBOUR_TEMPLATES)])
+        own = [t + v for t, v in zip(WORD_TEMPLATES, _affixes(w), strict=True)] + cluster_features(w, "c")
+        rows = [own] + [[t + w, *cluster_features(w, c)] for t, _, c in NEIGHBOUR_TEMPLATES]
+        return np.vstack([self.rows(names) for names in rows])
+
+    def rows(self, features: list[str]) -> np.ndarray:
+        """The summed weights of several features."""
+        return self.weights[[self.index.get(f, len(self.index)) for f in features]].sum(axis=0)
 
     def tag(self, key: tuple[int, str]) -> np.ndarray:
         """(3, labels): the tag's weights on its own token, as the previous and as the next tag."""
@@ -81,6 +89,29 @@ class Model:
             self._tags = _Table((3, len(self.labels)), limit=10_000)
         ids = self._tags.lookup([(kind, t) for t in tags], self.tag)
         return self._tags.rows, ids
+
+
+@cache
+def clusters() -> dict[str, tuple[str, ...]]:
+    """Word -> its distributional cluster ids, coarse to fine (tools/build_clusters.py); empty if absent."""
+    if not CLUSTERS_FILE.exists():
+        return {}
+    out = {}
+    for line in CLUSTERS_FILE.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            word, *ids = line.split("\t")
+            out[word] = tuple(ids)
+    return out
+
+
+def cluster_features(word: str, prefix: str) -> list[str]:
+    """The feature names of a word's clusters (or of having none), under a template prefix."""
+    if not prefix:
+        return []
+    ids = clusters().get(word)
+    if ids is None:
+        return [prefix + "=none"]
+    return [f"{prefix}{k}={c}" for k, c in enumerate(ids)]
 
 
 def shape(tok: str) -> str:
@@ -165,7 +196,7 @@ def emissions_batch(model: Model, seqs: list[Sequence]) -> list[np.ndarray]:
     table, wid = model.word_rows(pw)  # wid: row of each padded word in the (words, 5, labels) table
     at = np.asarray(wpos)
     out = table[wid[at], 0] + model.bias + model.weights[np.asarray(rows)].sum(axis=1)
-    for j, (_, offset) in enumerate(NEIGHBOUR_TEMPLATES, start=1):
+    for j, (_, offset, _) in enumerate(NEIGHBOUR_TEMPLATES, start=1):
         out += table[wid[at + offset], j]
     tat = np.asarray(tpos)
     for kind in (0, 1):

@@ -18,7 +18,14 @@ import numpy as np
 
 from .dictionary import build, phrase_key, vocabulary
 from .entities import Entity
-from .scoring import Model, emissions_batch, model_from_dict, shape, viterbi_batch
+from .scoring import (
+    Model,
+    cluster_features,
+    emissions_batch,
+    model_from_dict,
+    shape,
+    viterbi_batch,
+)
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "data" / "ner_model.json"
 
@@ -148,6 +155,9 @@ def features(toks: list[tuple[str, int, int]], tags: list[str], vtags: list[str]
             "v-1=" + vt[k - 1],
             "v+1=" + vt[k + 1],
             "vr=" + vt[k] + "|" + rt[k],
+            *cluster_features(w, "c"),
+            *cluster_features(words[k - 1], "c-1_"),
+            *cluster_features(words[k + 1], "c+1_"),
         ]
         out.append(f)
     return out

@@ -30,11 +30,12 @@ _LABEL = {
     "gender": "gender",
     "pregnancy": "pregnancy",
 }
-C = 0.5  # regularisation (CRF: c1 = c2 = C / 10), chosen by cross-validation on ner_dev
+C1 = 0.05  # CRF L1 regularisation, chosen by 5-fold cross-validation on ner_dev (benchmarks/ner_eval.md)
+C = 1.0  # CRF L2 regularisation (the inverse strength C for "logreg"), cross-validated likewise
 PRUNE = 0.02  # weights below this are dropped from the JSON (no measurable effect, 4x smaller file)
 VETO = ("bound", "treatment", "chronic_disease", "cancer", "clinical_variable")  # cross-validated
 METHOD = "crf"  # linear-chain CRF (sklearn-crfsuite); "logreg" tags each token on its own
-ITERATIONS = 60  # L-BFGS iterations of the CRF: stopping early regularises (fold 1: 60 > 150 > 400)
+ITERATIONS = 150  # L-BFGS iterations of the CRF (with C = 1.0; 60 iterations suited the weaker C = 0.05)
 MIN_ADD = 0.0  # mean token probability a model-only span needs (cross-validated)
 
 Row = tuple[str, list[tuple[int, int, str]]]
@@ -120,8 +121,8 @@ def train(
 
         crf = sklearn_crfsuite.CRF(
             algorithm="lbfgs",
-            c1=c * 0.1,
-            c2=c * 0.1,
+            c1=C1,
+            c2=c,
             max_iterations=ITERATIONS,
             all_possible_transitions=True,
         )
@@ -175,7 +176,7 @@ def main() -> None:
         "lines": len(rows),
         "sha256": hashlib.sha256(args.path.read_bytes()).hexdigest(),
         "method": (
-            f"linear-chain CRF (sklearn-crfsuite, L-BFGS {ITERATIONS} iterations, c1=c2=C/10)"
+            f"linear-chain CRF (sklearn-crfsuite, L-BFGS {ITERATIONS} iterations, c1={C1}, c2=C)"
             if METHOD == "crf"
             else "multinomial logistic regression (scikit-learn, L2)"
         )
