@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import structure, tagger
+from . import context, phenotypes, structure, tagger
 from .text import matching_view
 
 PARSER_VERSION = "0.1.0"
@@ -30,8 +30,21 @@ def parse(text: str) -> dict[str, Any]:
         prefix = "I" if node.section == "inclusion" else "E"
         criteria.append(_criterion(text, view, node, f"{prefix}{counters[node.section]}", pending))
     tagger.resolve(pending)
+    context.apply(criteria)
+    _finish(criteria)
     _attach_disease(criteria, not any(_names_disease(c) for c in criteria if c["section"] == "inclusion"))
     return {"parser_version": PARSER_VERSION, "criteria": criteria}
+
+
+def _finish(criteria: list[dict[str, Any]]) -> None:
+    """Once negation is settled (context.apply): computable parts become children carrying the criterion's
+    negation, and condition entities get their codes."""
+    for c in criteria:
+        facets = c.pop("facets", None)
+        if facets:
+            c["children"] = _facets(c, facets, c["id"], c["negated"])
+        phenotypes.code_conditions(c["entities"])
+        _finish(c.get("children", []))
 
 
 def _names_disease(c: dict[str, Any]) -> bool:
@@ -94,14 +107,12 @@ def _criterion(
         "span": [node.start, node.end],
         **out,
     }
-    facets = out.pop("facets", None)
-    if facets:
-        out["children"] = _facets(out, facets, cid, out["negated"])
     if node.children:
         children = [
             _criterion(text, view, child, f"{cid}.{i}", pending) for i, child in enumerate(node.children, 1)
         ]
         own = dict(out)
+        out.pop("facets", None)
         out.update(
             kind="group",
             operator=node.group_operator or "all",
@@ -112,10 +123,9 @@ def _criterion(
         if (
             own["kind"] not in ("other", "group", "administrative")
             and own["computable"]
-            and "children" not in own
+            and "facets" not in own
         ):
             own["id"] = f"{cid}.0"
-            own.pop("children", None)
             if out["operator"] == "all":
                 children.insert(0, own)
     return out
