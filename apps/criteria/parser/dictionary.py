@@ -121,7 +121,8 @@ _DISEASE_HEAD = re.compile(
 )
 
 
-def _tsv(name: str) -> list[tuple[str, str]]:
+@cache
+def terms(name: str) -> list[tuple[str, str]]:
     """(name, code) rows of a generated term file in apps/criteria/data (comment lines skipped)."""
     rows = []
     for line in (lexicon.DATA_DIR / name).read_text(encoding="utf-8").splitlines():
@@ -132,7 +133,7 @@ def _tsv(name: str) -> list[tuple[str, str]]:
 
 
 def _icd10_terms() -> list[tuple[str, str]]:
-    return [(name, code) for name, code in _tsv("icd10_conditions.tsv") if _DISEASE_HEAD.search(name)]
+    return [(name, code) for name, code in terms("icd10_conditions.tsv") if _DISEASE_HEAD.search(name)]
 
 
 @cache
@@ -192,12 +193,12 @@ def vocabulary() -> PhraseDictionary:
         d.add(name, Entry("measurement", None, "vocab"))
     for name in lexicon.load_yaml("cues.yaml")["performance_status_names"]:
         d.add(name["name"], Entry("measurement", None, "vocab"))
-    for name, _ in _tsv("icd10_conditions.tsv"):
+    for name, _ in terms("icd10_conditions.tsv"):
         d.add(name, Entry("condition", None, "vocab"), only_if_absent=True)
     for cond in lexicon.load_yaml("conditions.yaml"):
         for name in cond["names"]:
             d.add(name, Entry("condition", None, "vocab"))
-    for name, _ in _tsv("hpo_terms.tsv"):
+    for name, _ in terms("hpo_terms.tsv"):
         d.add(name, Entry("phenotype", None, "vocab"), only_if_absent=True)
     for surface in _oncotree_synonyms():
         if len(surface) >= 3:

