@@ -34,7 +34,7 @@ def test_genes_listed_before_a_shared_inhibitor_head_are_drug_targets_not_requir
 
 
 def test_every_stage_named_in_a_criterion_is_accepted_not_only_the_first():
-    c = _one("Patients with histologically confirmed melanoma (Stage IIIC or Stage IV, AJCC)")
+    c = parse("Patients with histologically confirmed melanoma (Stage IIIC or Stage IV, AJCC)")["criteria"][0]
 
     assert c["kind"] == "stage"
     assert c["rule"]["stages"] == ["IIIC", "IV"]

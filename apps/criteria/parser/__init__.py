@@ -32,7 +32,7 @@ def parse(text: str) -> dict[str, Any]:
     tagger.resolve(pending)
     context.apply(criteria)
     _finish(criteria)
-    _attach_disease(criteria, not any(_names_disease(c) for c in criteria if c["section"] == "inclusion"))
+    _attach_disease(criteria)
     return {"parser_version": PARSER_VERSION, "criteria": criteria}
 
 
@@ -43,38 +43,110 @@ def _finish(criteria: list[dict[str, Any]]) -> None:
         facets = c.pop("facets", None)
         if facets:
             c["children"] = _facets(c, facets, c["id"], c["negated"])
+        _negate_once(c)
         phenotypes.code_conditions(c["entities"])
         _finish(c.get("children", []))
 
 
-def _names_disease(c: dict[str, Any]) -> bool:
-    return c["kind"] in ("diagnosis", "stage") or any(_names_disease(k) for k in c.get("children", []))
+def _negate_once(c: dict[str, Any]) -> None:
+    """A negated list whose heading has a rule of its own (child ".0") rules out the heading's rule and every
+    item: "Must not have received prior anti-VEGF therapy:" + items -> not any of them. The heading's rule
+    does not repeat the negation, or NOT would apply twice."""
+    kids = c.get("children") or []
+    if (
+        c["kind"] == "group"
+        and c["negated"]
+        and kids
+        and kids[0]["id"] == f"{c['id']}.0"
+        and kids[0]["negated"]
+    ):
+        kids[0]["negated"] = False
+        c["operator"] = "any"
 
 
-def _attach_disease(criteria: list[dict[str, Any]], needed: bool) -> None:
-    """A trial whose only statement of its cancer type (and stage) is inside a biomarker criterion ("BRAF
-    V600E melanoma, stage IIIC or IV") gets them as inclusion criteria of their own right after it, sharing
-    its span (ids I2.dx, I2.stage). Where another inclusion criterion names the disease, nothing is added."""
-    i = 0
-    while i < len(criteria):
-        c = criteria[i]
-        disease = c.pop("disease_facets", None)
-        _attach_disease(c.get("children", []), needed)
-        i += 1
-        if disease and needed and c["section"] == "inclusion" and not c["negated"]:
-            extra = _facets(c, disease, c["id"], False)
-            for child, (kind, _) in zip(extra, disease, strict=True):
+def _stated(criteria: list[dict[str, Any]]) -> set[str]:
+    """Disease kinds an inclusion criterion states as a requirement of its own: a diagnosis with a cancer
+    type (not a bare "tumor"), a stage with stage groups."""
+    out: set[str] = set()
+    for c in criteria:
+        rule = c.get("rule") or {}
+        if c["kind"] == "diagnosis" and (
+            rule.get("oncotree") or rule.get("any_solid") or rule.get("any_hematologic")
+        ):
+            out.add("diagnosis")
+        if c["kind"] == "stage" and rule.get("stages"):
+            out.add("stage")
+        if not c["negated"] and c.get("operator", "all") == "all":
+            out |= _stated(c.get("children", []))
+    return out
+
+
+def _attach_disease(criteria: list[dict[str, Any]]) -> None:
+    """A trial whose only statement of its cancer type (and stage) is inside another inclusion criterion (a
+    biomarker: "BRAF V600E melanoma, stage IIIC or IV"; a stage: "MBC, current stage IV") gets them as
+    inclusion criteria of their own right after it, sharing its span (ids I2.dx, I2.stage). Where several
+    criteria name cancer types (cohorts), each such criterion accepts any of them. Where an inclusion
+    criterion states the disease itself, nothing is added."""
+    tops = [c for c in criteria if c["section"] == "inclusion"]
+    needed = {"diagnosis", "stage"} - _stated(tops)
+    sources = _disease_sources(criteria)
+    merged = {
+        kind: _merge([rule for c, facets in sources for k, rule in facets if k == kind]) for kind in needed
+    }
+    for c, facets in reversed(sources):
+        parts = [(kind, merged[kind]) for kind, _ in facets if kind in needed and kind != c["kind"]]
+        siblings = c.pop("_siblings")
+        if parts:
+            extra = _facets(c, parts, c["id"], False)
+            for child, (kind, _) in zip(extra, parts, strict=True):
                 child["id"] = f"{c['id']}.{'dx' if kind == 'diagnosis' else kind}"
-            criteria[i:i] = extra
-            i += len(extra)
+            at = next(i for i, x in enumerate(siblings) if x is c) + 1
+            siblings[at:at] = extra
+
+
+def _disease_sources(criteria: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[Any]]]:
+    """Inclusion criteria (also inside all-of lists) that name a disease beside their own requirement, with
+    their disease facets; every criterion's `disease_facets` is removed."""
+    out: list[tuple[dict[str, Any], list[Any]]] = []
+    for c in criteria:
+        facets = c.pop("disease_facets", None)
+        if facets and c["section"] == "inclusion" and not c["negated"]:
+            c["_siblings"] = criteria
+            out.append((c, facets))
+        inner = _disease_sources(c.get("children", []))
+        if not c["negated"] and c.get("operator", "all") == "all":
+            out.extend(inner)
+        else:
+            for child, _ in inner:
+                child.pop("_siblings")
+    return out
+
+
+def _merge(rules: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several criteria's cancer types (or stages) as one requirement: any of them."""
+    if not rules or "stages" in rules[0]:
+        stages = [s for r in rules for s in r.get("stages", [])]
+        statuses = [s for r in rules for s in r.get("status", [])]
+        return {"stages": list(dict.fromkeys(stages)), "status": list(dict.fromkeys(statuses))}
+    return {
+        "oncotree": sorted({code for r in rules for code in r.get("oncotree", [])}),
+        "any_solid": any(r.get("any_solid") for r in rules),
+        "any_hematologic": any(r.get("any_hematologic") for r in rules),
+        "status": list(dict.fromkeys(s for r in rules for s in r.get("status", []))),
+    }
 
 
 def _facets(
-    parent: dict[str, Any], facets: list[tuple[str, dict[str, Any]]], cid: str, negated: bool
+    parent: dict[str, Any], facets: list[tuple[Any, ...]], cid: str, negated: bool
 ) -> list[dict[str, Any]]:
-    """Children sharing the parent's span, one per computable part; a part may be an any-group itself."""
+    """Children sharing the parent's span, one per computable part (kind, rule[, "except" | "excluded"]); a
+    part may be an any-group itself. An exception ("other than G12C") is negated; so is a part an inclusion
+    criterion says is not eligible ("exon 20 insertions are not eligible"), which in an exclusion criterion
+    only repeats what excludes and is left out."""
     out = []
-    for i, (kind, rule) in enumerate(facets):
+    for i, (kind, rule, *ruled_out) in enumerate(facets):
+        if ruled_out == ["excluded"] and parent["section"] == "exclusion":
+            continue
         child = {
             "id": f"{cid}{chr(97 + i) if i < 26 else i}",
             "section": parent["section"],
@@ -82,7 +154,8 @@ def _facets(
             "span": list(parent["span"]),
             "kind": kind,
             "computable": True,
-            "negated": negated,
+            # A group carries its criterion's negation; its parts do not repeat it (NOT applied twice).
+            "negated": (negated and parent["kind"] != "group") or bool(ruled_out and ruled_out[0]),
             "confidence": parent["confidence"],
             "rule": rule,
             "entities": [],

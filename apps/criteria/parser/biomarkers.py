@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from . import scopes
 from .entities import Entity
 from .values import bounds
 
@@ -91,17 +92,106 @@ def rule(text: str, view: str, start: int, end: int, ents: list[Entity]) -> tupl
         genes = []  # a gene list shares the wording of one of its members ("alterations in EGFR, ALK, ...")
     genes = [g for g in genes if not _drug_or_lab(view, g, start, end)]
     if genes:
-        uniq: list[dict[str, Any]] = []
-        for g in genes:
-            a = _alteration(view, g, genes, ents, end)
-            for symbol in a["gene"] if isinstance(a["gene"], list) else [a["gene"]]:
-                one = {**a, "gene": symbol}
-                if one not in uniq:
-                    uniq.append(one)
-        if len(uniq) == 1:
-            return "alteration", uniq[0]
-        return "group", {"operator": "any", "children_rules": [("alteration", a) for a in uniq]}
+        return _alterations(view, start, end, genes, ents)
     return None
+
+
+def _alterations(
+    view: str, start: int, end: int, genes: list[Entity], ents: list[Entity]
+) -> tuple[str, dict[str, Any]]:
+    """One alteration rule, or a group: any of the required ones, and none of those the criterion rules out.
+
+    Examples do not narrow a requirement: in "activating EGFR mutation (e.g. exon 19 deletion, L858R)" the
+    listed variants are left out, the requirement is the activating mutation. An exception ("any KRAS
+    mutation other than G12C") or a sentence saying some are not eligible ("Patients with EGFR exon 20
+    insertions are not eligible", "Patients with concurrent KRAS mutations are excluded") names alterations
+    the patient must not have, unless it only repeats a required one ("unknown EGFR status is excluded")."""
+    examples = scopes.examples(view, start, end)
+    excluded = scopes.exclusions(view, start, end)
+    wanted: list[tuple[Any, ...]] = []
+    ruled_out: list[dict[str, Any]] = []
+    for g in genes:
+        nxt = min([o.start for o in genes if o.start > g.start] + [end])
+        own = [v for v in ents if v.type == "variant" and g.end <= v.start < nxt]
+        text, variants = view, ents
+        if not _in(g, examples):  # its examples name neither its variant nor its class
+            hidden = [(x, y) for x, y in examples if g.end <= x < nxt]
+            for x, y in hidden:
+                text = text[:x] + " " * (y - x) + text[y:]
+            variants = [v for v in ents if not (v in own and _in(v, hidden))]
+        out_of = _in(g, excluded)
+        excepted = [v for v in own if not out_of and _in(v, excluded) and v in variants]
+        found = _alteration(text, g, genes, [v for v in variants if v not in excepted], end)
+        for symbol in found["gene"] if isinstance(found["gene"], list) else [found["gene"]]:
+            one = {**found, "gene": symbol}
+            if out_of:
+                ruled_out.append(one)
+                continue
+            but = [("alteration", _with_variant(one, v), "except") for v in excepted]
+            part = (
+                ("group", {"operator": "all", "children_rules": [("alteration", one), *but]})
+                if but
+                else (
+                    "alteration",
+                    one,
+                )
+            )
+            if part not in wanted:
+                wanted.append(part)
+    required = [p[1] for p in wanted if p[0] == "alteration"] + [
+        p[1]["children_rules"][0][1] for p in wanted if p[0] == "group"
+    ]
+    genes_wanted = {a["gene"] for a in required}
+    ruled_out = [
+        a
+        for i, a in enumerate(ruled_out)
+        if a not in required
+        and a not in ruled_out[:i]
+        and not (
+            _generic(a)
+            and (
+                a["gene"] in genes_wanted
+                or any(b["gene"] == a["gene"] and not _generic(b) for b in ruled_out)
+            )
+        )
+    ]
+    if not wanted:
+        wanted = [
+            ("alteration", a) for a in ruled_out
+        ]  # nothing else required: the criterion's polarity decides
+        ruled_out = []
+    parts = wanted if len(wanted) == 1 else [("group", {"operator": "any", "children_rules": wanted})]
+    parts = parts + [("alteration", a, "excluded") for a in ruled_out]
+    if len(parts) == 1:
+        return parts[0][0], parts[0][1]
+    return "group", {"operator": "all", "children_rules": parts}
+
+
+def _in(e: Entity, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= e.start < b for a, b in spans)
+
+
+def _with_variant(base: dict[str, Any], v: Entity) -> dict[str, Any]:
+    """The alteration `base` narrowed to one variant: a protein change ("G12C") or an exon class."""
+    out = {**base, "protein": None, "codon": None, "exon": None}
+    if v.key == "exon":
+        exon, cls = int(str(v.extra["exon"])), str(v.extra.get("cls") or "").lower()
+        out["exon"] = exon
+        kind = "deletion" if cls.startswith("del") else "insertion" if cls.startswith("ins") else ""
+        kind = "skipping" if cls.startswith("skip") else kind
+        named = {(19, "deletion"), (20, "insertion"), (14, "skipping")}
+        out["variant_class"] = f"exon{exon}_{kind}" if (exon, kind) in named else kind or "mutation"
+    else:
+        protein = v.key.upper()
+        digits = re.search(r"\d+", protein)
+        out["protein"] = None if protein.endswith("X") else protein
+        out["codon"] = int(digits.group()) if digits else None
+        out["variant_class"] = "mutation"
+    return out
+
+
+def _generic(a: dict[str, Any]) -> bool:
+    return a["variant_class"] in ("mutation", "activating") and not (a["protein"] or a["codon"] or a["exon"])
 
 
 _HER2_STATUS = re.compile(r"\bher-?2(?:/neu)?\s*[- ]?\s*(?:positive|negative|low|\+|-(?!\w)|status|ihc)")

@@ -6,9 +6,9 @@ import re
 from functools import cache
 from typing import Any
 
-from . import biomarkers, lexicon, tagger, therapy
+from . import biomarkers, disease, lexicon, measurements, tagger, therapy
 from .entities import Entity, cue, find
-from .values import bounds, convert, relative, unit_key
+from .values import bounds
 
 _STAGE = re.compile(
     r"\bstages?\s+(?P<s>(?:0|iv|i{1,3}|[1-4])[abc]?\d?(?:\s*(?:-|to|or|,|and|/)\s*(?:0|iv|i{1,3}|[1-4])[abc]?\d?)*)"
@@ -19,11 +19,6 @@ _ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 @cache
 def _negation() -> list[re.Pattern[str]]:
     return [re.compile(p) for p in lexicon.load_yaml("cues.yaml")["negation"]]
-
-
-@cache
-def _labs() -> dict[str, dict[str, Any]]:
-    return {lab["key"]: lab for lab in lexicon.load_yaml("labs.yaml")}
 
 
 def negated(view_text: str) -> bool:
@@ -41,7 +36,9 @@ def classify(
     vt = view[start:end]
     neg = negated(vt)
     kind, rule, confidence = _decide(text, view, start, end, ents, vt)
-    disease = _disease_facets(vt, ents) if kind in _MARKER_KINDS or _marker_group(rule) else []
+    disease = (
+        _disease_facets(view, start, end, ents) if kind in _DISEASE_BESIDE or _marker_group(rule) else []
+    )
     out: dict[str, Any] = {
         "kind": kind,
         "computable": kind not in ("other", "administrative") and rule is not None,
@@ -70,11 +67,18 @@ def classify(
 
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")  # words inside a link name nothing ("ecog-acrin.org")
 _MARKER_KINDS = frozenset({"alteration", "expression", "msi", "tmb"})
+# Kinds whose criteria may name the cancer type beside their own requirement ("BRAF V600E melanoma", "MBC,
+# stage IV"): the type becomes a diagnosis requirement of its own (parser/__init__.py, _attach_disease).
+_DISEASE_BESIDE = _MARKER_KINDS | {"stage"}
 
 
 def _marker_group(rule: dict[str, Any] | None) -> bool:
     children = (rule or {}).get("children_rules") or []
-    return bool(children) and all(kind in _MARKER_KINDS for kind, _ in children)
+    return (
+        bool(children)
+        and all(part[0] in _MARKER_KINDS | {"group"} for part in children)
+        and any(part[0] in _MARKER_KINDS for part in children)
+    )
 
 
 def _decide(
@@ -110,9 +114,9 @@ def _decide(
     bio = biomarkers.rule(text, view, start, end, ents)
     if bio is not None:
         return bio[0], bio[1], 0.8
-    if "measurement" in types and any(e.type == "value" for e in ents):
-        rule = _measurement(view, ents, vt)
-        if rule is not None:
+    if "measurement" in types:
+        rule, conditional = measurements.rule(view, start, end, ents)
+        if rule is not None or conditional:  # only conditional limits: a lab criterion, not computable
             return "measurement", rule, 0.8
     cond = [
         e
@@ -169,9 +173,15 @@ _OTHER_CANCER = re.compile(
 )
 
 
-def _disease_facets(vt: str, ents: list[Entity]) -> list[tuple[str, dict[str, Any]]]:
+def _disease_facets(view: str, start: int, end: int, ents: list[Entity]) -> list[tuple[str, dict[str, Any]]]:
     """Cancer type and stage named beside a biomarker ("BRAF V600E melanoma, stage IIIC or IV"): each is a
-    requirement of its own, so the criterion becomes a group of all of them."""
+    requirement of its own (parser/__init__.py, _attach_disease). Only names that state the trial's own
+    disease count (parser/disease.py)."""
+    vt = view[start:end]
+    stating = disease.stating(view, start, end, ents)
+    if stating is None:
+        return []
+    ents = stating
     out: list[tuple[str, dict[str, Any]]] = []
     cancers = [e for e in ents if e.type == "cancer" and (e.code or "").startswith("ONCO")]
     if cancers or _SOLID.search(vt):
@@ -306,68 +316,3 @@ def _age(vt: str, ents: list[Entity], start: int = 0) -> dict[str, Any] | None:
     if cue("adults").search(vt) and (len(vt) < 60 or vt.lstrip().startswith("adult")):
         return {"min": 18, "max": None, "min_inclusive": True, "max_inclusive": True, "unit": "a"}
     return None
-
-
-def _measurement(view: str, ents: list[Entity], vt: str) -> dict[str, Any] | None:
-    labs = _labs()
-    items: list[dict[str, Any]] = []
-    pending: list[Entity] = []
-    for i, e in enumerate(ents):
-        if e.type == "measurement":
-            pending.append(e)
-            continue
-        m = e.extra.get("m") if e.type == "value" else None
-        if not pending or not isinstance(m, re.Match):
-            continue
-        alternative = items and not pending and re.search(r"\bor\s*$", view[ents[i - 1].end : e.start])
-        if alternative:
-            continue
-        for lab_ent in pending:
-            lab = labs.get(lab_ent.key)
-            for loinc in str(lab["loinc"] if lab else "").split("|") or [""]:
-                one = dict(lab, loinc=loinc or None) if lab else None
-                items.append(_lab_rule(view, lab_ent, m, one, ents[i + 1 :]))
-        pending = []
-    items = [r for r in items if r is not None]
-    if not items:
-        return None
-    if len(items) == 1:
-        return items[0]
-    op = "any" if re.search(r"\bor\b", vt) and not re.search(r"\band\b", vt) else "all"
-    return {"operator": op, "children_rules": [("measurement", r) for r in items]}
-
-
-def _lab_rule(
-    view: str, lab_ent: Entity, m: re.Match[str], lab: dict[str, Any] | None, after: list[Entity]
-) -> dict[str, Any]:
-    rel = relative(m)
-    rule: dict[str, Any] = {"loinc": lab["loinc"] if lab else None, **bounds(m, default_direction="min")}
-    rule["relative_to"] = rel
-    if rel is None and lab:
-        factor = (lab.get("units") or {}).get(unit_key(m))
-        if factor is not None:
-            convert(rule, float(factor))
-            rule["unit"] = lab["unit"]
-        else:
-            rule["unit"] = lab["unit"] if not unit_key(m) else unit_key(m)
-    else:
-        rule["unit"] = None
-    formula = re.search(r"cockcroft[- ]?gault|mdrd|ckd[- ]?epi", view[lab_ent.start : m.end() + 80])
-    rule["formula"] = formula.group().replace(" ", "-").lower() if formula else None
-    rule["alternatives"] = []
-    for v in after[:3]:
-        mm = v.extra.get("m") if v.type == "value" else None
-        if not isinstance(mm, re.Match) or not relative(mm):
-            continue
-        tail = view[mm.end() : mm.end() + 80]
-        cond = re.search(r"liver|hepatic|bone|gilbert", tail)
-        if cond:
-            key = {"liver": "liver_metastases", "hepatic": "liver_metastases", "bone": "bone_metastases"}
-            alt = {
-                "condition": key.get(cond.group(), "gilbert_syndrome"),
-                **bounds(mm, default_direction="max"),
-            }
-            alt["relative_to"] = relative(mm)
-            rule["alternatives"].append(alt)
-        break
-    return rule

@@ -45,12 +45,12 @@ _TIME_UNIT = (
     r"(?:days?|weeks?|wks?|months?|years?|yrs?|hours?|hrs?|minutes?|half[- ]lives|half[- ]life|cycles?)"
 )
 _LT = (
-    r"(?:<=|=<|≤|<|less\s+than\s+or\s+equal\s+to|less\s+than|lower\s+than|below|under|up\s+to"
+    r"(?:<\s?=|=\s?<|≤|<|less\s+than\s+or\s+equal\s+to|less\s+than|lower\s+than|below|under|up\s+to"
     r"|not\s+(?:to\s+)?exceed(?:ing)?|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)\s+than"
     r"|maximum(?:\s+of)?|at\s+most|≦)"
 )
 _GT = (
-    r"(?:>=|=>|≥|>|greater\s+than\s+or\s+equal\s+to|more\s+than|greater\s+than|higher\s+than|above|over"
+    r"(?:>\s?=|=\s?>|≥|>|greater\s+than\s+or\s+equal\s+to|more\s+than|greater\s+than|higher\s+than|above|over"
     r"|exceeding|at\s+least|minimum(?:\s+of)?|no\s+(?:less|lower|fewer)\s+than|not\s+(?:less|lower|fewer)\s+than|≧)"
 )
 _TRAIL = r"(?:\s+or\s+(?:more|greater|higher|above|older)|\s+or\s+(?:less|lower|below|fewer|younger))?"
@@ -172,12 +172,37 @@ def find(text: str, view: str, start: int, end: int) -> list[Entity]:
                 out[:] = [o for o in out if o not in inside]
         if not _overlaps(ent, out):
             out.append(ent)
+    _exact_case_labs(text, start, end, out)
     _organ_conditions(view, start, end, out)
     _cue_entities(view, start, end, out)
     _values(view, start, end, out)
     _age_words(view, start, end, out)
     out.sort(key=lambda e: (e.start, e.end))
     return out
+
+
+@cache
+def _exact_case() -> tuple[re.Pattern[str] | None, dict[str, tuple[str, str | None]]]:
+    """Lab names that only count written with their case (labs.yaml `exact_case`: "Cr" but not "CR")."""
+    names: dict[str, tuple[str, str | None]] = {}
+    for lab in lexicon.load_yaml("labs.yaml"):
+        for name in lab.get("exact_case") or ():
+            names[name] = (lab["key"], f"LOINC:{lab['loinc']}" if lab.get("loinc") else None)
+    if not names:
+        return None, names
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])"), names
+
+
+def _exact_case_labs(text: str, start: int, end: int, out: list[Entity]) -> None:
+    pattern, names = _exact_case()
+    if pattern is None:
+        return
+    for m in pattern.finditer(text, start, end):
+        key, code = names[m.group()]
+        ent = Entity("measurement", m.start(), m.end(), code, key)
+        if not _overlaps(ent, out):
+            out.append(ent)
 
 
 def _cue_entities(view: str, start: int, end: int, out: list[Entity]) -> None:

@@ -154,6 +154,10 @@ def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict
     drugs, classes = _ids(view, ents)
     named = set(classes) | set(targeted) | inhibitor_classes(vt)
     classes = sorted(named - _CATCH_ALL)
+    if "systemic_therapy" in classes and (drugs or len(classes) > 1 or not _systemic_named(view, ents)):
+        # "prior therapy with an anthracycline": the named drugs or classes are the requirement; "the study
+        # treatment", "investigational agents" name no therapy a record could show
+        classes.remove("systemic_therapy")
     if not drugs and not classes and named and _ANTICANCER_SETTING.search(vt):
         classes = ["systemic_therapy"]  # "any other neoadjuvant therapy for breast cancer"
     if not drugs and not classes:
@@ -170,6 +174,12 @@ def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict
         return None
     window = _washout_days(ents, vt)
     if window is not None and window <= 366 and _WASHOUT.search(vt):
+        if (
+            classes == ["systemic_therapy"]
+            and not drugs
+            and (_NOT_HISTORY.search(vt) or _UNKNOWN_KIND.search(vt))
+        ):
+            return "washout", None  # "stable ART regimen for 2 weeks", "monoclonal antibodies <= 6 weeks"
         half = re.search(r"(\d+|five|four|three)\s*(?:\w+\s+)?half[- ]li", vt)
         any_anti = bool(
             re.search(r"anti-?cancer|anti-?neoplastic|systemic\s+(?:therapy|treatment)|investigational", vt)
@@ -181,6 +191,10 @@ def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict
             "days": window,
             "half_lives": int(number(half.group(1)) or 0) if half else None,
         }
+    if _TOXICITY.search(vt):
+        return "prior_therapy", None  # recovery from a therapy's toxicities: not the therapy itself
+    if classes == ["systemic_therapy"] and not drugs and not _prior_systemic(vt):
+        return "prior_therapy", None  # not "any prior systemic therapy": see _prior_systemic
     min_lines = max_lines = None
     m = _LINES_MIN.search(vt)
     if m:
@@ -205,6 +219,50 @@ def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict
         "setting": setting.group(1).replace("-", "").replace("advanced", "metastatic") if setting else None,
         "within_days": within,
     }
+
+
+_HISTORY = re.compile(
+    r"\b(?:prior|previous(?:ly)?|received|treated|pre-?treated|naive|naïve|progress(?:ed|ion)|refractory|history"
+    r"|relapsed|failed|lines?\s+of|regimens?\s+for)\b"
+)
+_NOT_HISTORY = re.compile(
+    r"\b(?:concurrent(?:ly)?|currently|ongoing|while\s+on|expected\s+to|requir(?:e|es|ing)|planned|stable"
+    r"|washout)\b"
+)
+
+
+def _prior_systemic(vt: str) -> bool:
+    """The criterion is about prior systemic anticancer therapy as such ("at least 1 prior systemic therapy",
+    "no previous systemic treatment for metastatic disease"): history wording, nothing current or planned
+    ("concurrent anticancer therapy", "expected to require other antineoplastic therapy"), and no therapy
+    kind the vocabulary does not know ("prior treatment with any CDK inhibitor")."""
+    return bool(_HISTORY.search(vt)) and not _NOT_HISTORY.search(vt) and not _UNKNOWN_KIND.search(vt)
+
+
+_UNKNOWN_KIND = re.compile(
+    r"\b(?:inhibitors?|antibod(?:y|ies)|agonists?|antagonists?|vaccines?|conjugates?|products?|blockers?"
+    r"|modulators?|degraders?|tkis?|cell\s+therap(?:y|ies)|gene\s+therap(?:y|ies)"
+    r"|anti-(?!cancer|neoplastic|tumou?r)[a-z0-9]+)\b"
+)
+_TOXICITY = re.compile(
+    r"\b(?:toxicit(?:y|ies)|adverse\s+(?:events?|effects?|reactions?)|aes?\b|side\s+effects?"
+    r"|recover(?:ed|y)?\s+(?:from|to)|resolution\s+of)"
+)
+# A systemic-therapy phrase that names the trial's own or an unidentifiable product ("study treatment",
+# "investigational agents", "any other investigational regimen").
+_NOT_RECORDED = re.compile(r"\b(?:study|investigational|experimental|trial|protocol)\b(?:\s+\w+)?\s*$")
+
+
+def _systemic_named(view: str, ents: list[Entity]) -> bool:
+    """Some systemic-therapy phrase names prior anticancer therapy ("at least 1 prior systemic therapy"),
+    not only the study's own or an investigational one ("the study treatment", "investigational agents")."""
+    return any(
+        e.type == "drug"
+        and e.key == "class:systemic_therapy"
+        and not _NOT_RECORDED.search(view, max(0, e.start - 30), e.start)
+        and not re.search(r"\b(?:study|investigational|trial)\b", view[e.start : e.end])
+        for e in ents
+    )
 
 
 def condition_first(view: str, start: int, end: int, ents: list[Entity], cond: Entity) -> bool:

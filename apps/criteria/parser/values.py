@@ -8,10 +8,14 @@ from typing import Any
 from .entities import WORD_NUM
 
 _LT_INCL = re.compile(
-    r"<=|=<|≤|≦|up\s+to|not\s+(?:to\s+)?exceed|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)|maximum|at\s+most"
+    r"<\s?=|=\s?<|≤|≦|up\s+to|not\s+(?:to\s+)?exceed|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)|maximum|at\s+most"
+    r"|(?:less|lower|fewer)\s+than\s+or\s+equal"
 )
 _LT = re.compile(r"<|less|lower|below|under")
-_GT_INCL = re.compile(r">=|=>|≥|≧|at\s+least|minimum|no\s+(?:less|lower|fewer)|not\s+(?:less|lower|fewer)")
+_GT_INCL = re.compile(
+    r">\s?=|=\s?>|≥|≧|at\s+least|minimum|no\s+(?:less|lower|fewer)|not\s+(?:less|lower|fewer)"
+    r"|(?:greater|more|higher)\s+than\s+or\s+equal"
+)
 _GT = re.compile(r">|greater|more|higher|above|over|exceeding")
 _DAYS = {"day": 1, "week": 7, "wk": 7, "month": 30, "year": 365, "yr": 365, "hour": 1 / 24, "hr": 1 / 24}
 

@@ -1,0 +1,53 @@
+"""Parts of a criterion that do not state its requirement as such: example lists ("activating EGFR mutation
+(e.g. exon 19 deletion, L858R)") and exclusions inside it ("Patients with EGFR exon 20 insertions are not
+eligible", "any KRAS mutation other than G12C"). Spans index the criterion's text."""
+
+from __future__ import annotations
+
+import re
+
+Span = tuple[int, int]
+
+# "i.e." defines rather than exemplifies ("activating mutation (i.e. exon 19 deletion or L858R)"): not a cue.
+_EXAMPLE = re.compile(
+    r"(?<!\w)(?:e\.\s?g\.?|eg\.|such\s+as|including|for\s+(?:example|instance)|like)(?=[\s,:])"
+)
+_SENTENCE_END = re.compile(r"[.;](?:\s|$)|\n")
+_RULED_OUT = re.compile(
+    r"\b(?:(?:are|is|will\s+be|would\s+be)\s+(?:not\s+(?:be\s+)?(?:eligible|allowed|permitted|included)|excluded"
+    r"|ineligible)|not\s+eligible)\b"
+)
+_EXCEPT = re.compile(r"\b(?:other\s+than|except(?:\s+for)?|excluding|with\s+the\s+exception\s+of)\s")
+_CLAUSE_END = re.compile(r"[,;)]|\.(?:\s|$)|\n|\bor\s+(?:any|an?)\b")
+
+
+def examples(view: str, start: int, end: int) -> list[Span]:
+    """From an example cue to the end of its parenthesis (when it opened one before the cue) or sentence."""
+    out = []
+    for m in _EXAMPLE.finditer(view, start, end):
+        opened = view.rfind("(", start, m.start()) > view.rfind(")", start, m.start())
+        if opened:
+            close = view.find(")", m.end(), end)
+            stop = close if close >= 0 else end
+        else:
+            brk = _SENTENCE_END.search(view, m.end(), end)
+            stop = brk.start() if brk else end
+        out.append((m.start(), stop))
+    return out
+
+
+def exclusions(view: str, start: int, end: int) -> list[Span]:
+    """Sentences that rule something out, and what follows "other than"/"except" up to its clause's end."""
+    out = []
+    pos = start
+    for brk in [*_SENTENCE_END.finditer(view, start, end), None]:
+        stop = brk.start() if brk is not None else end
+        if _RULED_OUT.search(view, pos, stop):
+            out.append((pos, stop))
+        if brk is None:
+            break
+        pos = brk.end()
+    for m in _EXCEPT.finditer(view, start, end):
+        brk = _CLAUSE_END.search(view, m.end(), end)
+        out.append((m.start(), brk.start() if brk else end))
+    return out
