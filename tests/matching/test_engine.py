@@ -43,7 +43,7 @@ records = st.builds(
             DiagnosisFact,
             category=st.sampled_from(["cancer", "metastasis", "comorbidity"]),
             code_system=st.just("ICD-10-CM"),
-            code=st.sampled_from(["", "C78.7", "J84.9", "C79.31"]),
+            code=st.sampled_from(["", "C78.7", "J84.9", "C79.31", "E80.4"]),
             oncotree_code=st.sampled_from(["", "LUAD", "NSCLC", "IDC", "AML", "LUNG"]),
             stage=st.sampled_from(["", "IV", "IIIB", "III"]),
             clinical_status=st.sampled_from(["", "active", "resolved"]),
@@ -54,7 +54,7 @@ records = st.builds(
     labs=st.lists(
         st.builds(
             LabFact,
-            loinc=st.sampled_from(["751-8", "1742-6", "2160-0", "29463-7"]),
+            loinc=st.sampled_from(["751-8", "1742-6", "2160-0", "29463-7", "1975-2"]),
             value=st.floats(0.1, 300),
             unit=st.sampled_from(["10*3/uL", "U/L", "mg/dL", "kg"]),
             ref_low=st.one_of(st.none(), st.just(1.0)),
@@ -103,8 +103,8 @@ records = st.builds(
     therapies=st.lists(
         st.builds(
             TherapyFact,
-            drug_name=st.sampled_from(["nivolumab", "carboplatin"]),
-            drugbank_id=st.sampled_from(["DB09035", "DB00958", ""]),
+            drug_name=st.sampled_from(["nivolumab", "carboplatin", "dexamethasone"]),
+            drugbank_id=st.sampled_from(["DB09035", "DB00958", "DB01234", ""]),
             end_date=dates,
             line=st.one_of(st.none(), st.integers(1, 4)),
             status=st.sampled_from(["completed", "active"]),
@@ -140,6 +140,18 @@ leaf_rules = st.sampled_from(
         ("prior_therapy", {"classes": ["anti_pd_1"]}),
         ("prior_therapy", {"max_lines": 1}),
         ("prior_therapy", {"drugs": ["DB00958"], "within_days": 60}),
+        ("prior_therapy", {"classes": ["systemic_therapy"], "min_lines": 1}),
+        ("prior_therapy", {"classes": ["systemic_therapy"], "setting": "metastatic"}),
+        ("prior_therapy", {"classes": ["chemotherapy"], "setting": "adjuvant", "within_days": 90}),
+        (
+            "measurement",
+            {
+                "loinc": "1975-2",
+                "max": 1.5,
+                "relative_to": "ULN",
+                "alternatives": [{"condition": "gilbert_syndrome", "max": 3, "relative_to": "ULN"}],
+            },
+        ),
         ("washout", {"any_anticancer": True, "days": 21}),
         ("condition", {"condition": "interstitial lung disease"}),
         ("condition", {"icd10": ["C79.3"], "qualifier": "active", "within_years": 1}),

@@ -53,6 +53,7 @@ CONDITION_ICD10 = {
     "stroke": ("I63", "I64"),
     "diabetes": ("E10", "E11"),
     "gilbert's syndrome": ("E80.4",),
+    "gilbert syndrome": ("E80.4",),
     "autoimmune disease": ("M32", "M05", "M06", "K50", "K51", "E05.0", "L40"),
 }
 ECOG_TO_KPS = {0: (100, 100), 1: (80, 90), 2: (60, 70), 3: (40, 50), 4: (10, 30), 5: (0, 0)}
@@ -299,7 +300,8 @@ class Pregnancy:
 
 
 def condition_from(rule: dict[str, Any], where: str) -> Condition:
-    name = norm_text(str(rule.get("condition") or rule.get("name") or ""))
+    # parser keys ("liver_metastases", "gilbert_syndrome") read as the names they stand for
+    name = norm_text(str(rule.get("condition") or rule.get("name") or "").replace("_", " "))
     icd10 = words(rule.get("icd10")) or CONDITION_ICD10.get(name, ())
     if not name and not icd10:
         raise CriteriaError(f"{where}: field 'condition': a condition needs a name or ICD-10 codes")

@@ -1,7 +1,8 @@
-"""Therapy rules: prior therapy by drug and class (with line counts and a window), and washouts.
+"""Therapy rules: prior therapy by drug and class (with line counts, a window and a setting), and washouts.
 
 Medication histories are open-world: a drug not recorded may still have been given, so the absence of a
-matching therapy is unknown, never "not received".
+matching therapy is unknown, never "not received". The class `systemic_therapy` is any systemic anticancer
+drug (the root of the anticancer classes in apps/vocab/data/drug_classes.yaml).
 """
 
 from __future__ import annotations
@@ -65,17 +66,23 @@ class PriorTherapy:
     min_lines: int | None = None
     max_lines: int | None = None
     within_days: int | None = None
+    setting: str = ""  # metastatic | adjuvant | neoadjuvant | perioperative | maintenance, "" for any
 
     def fact_value(self, fact: TherapyFact, today: int) -> int:
-        """-1 when the fact does not count; T when it does; U when undated but a window applies."""
+        """-1 when the fact does not count; T when it does; U when undated but a window applies, or when the
+        record cannot tell the therapy's setting (a numbered line of therapy is the metastatic setting)."""
         if not self.drugs.matches(fact):
             return -1
-        if self.within_days is None:
-            return T
-        last, _ = last_dose(fact, today)
-        if last < 0:
-            return U
-        return T if today - last <= self.within_days else -1
+        if self.within_days is not None:
+            last, _ = last_dose(fact, today)
+            if last < 0:
+                return U
+            if today - last > self.within_days:
+                return -1
+        return T if self.setting_known(fact.line) else U
+
+    def setting_known(self, line: int | None) -> bool:
+        return not self.setting or (self.setting == "metastatic" and line is not None)
 
     def combine(self, any_t: bool, any_u: bool, lines: int) -> int:
         """`lines`: the highest recorded line among counted facts, 1 if none has a line, 0 if none counts."""

@@ -166,7 +166,11 @@ def leaf_of(kind: str, rule: dict[str, Any], where: str) -> Any:
         return measurement_from(rule, where, condition_from)
     if kind == "prior_therapy":
         return PriorTherapy(
-            drug_set(rule), _int(rule, "min_lines"), _int(rule, "max_lines"), _int(rule, "within_days")
+            drug_set(rule),
+            _int(rule, "min_lines"),
+            _int(rule, "max_lines"),
+            _int(rule, "within_days"),
+            str(rule.get("setting") or "").lower(),
         )
     if kind == "washout":
         drugs = DrugSet((), (), ()) if rule.get("any_anticancer") else drug_set(rule)

@@ -195,12 +195,14 @@ def _estimate(rule: Measurement, s: FeatureStore) -> I8:
 def _prior(rule: PriorTherapy, s: FeatureStore) -> I8:
     t = s.therapies
     match = t.per_sig(rule.drugs, lambda f: int(rule.drugs.matches(f)))[t.sig].astype(bool)
+    setting = np.array([rule.setting_known(None), rule.setting_known(1)])[(t.cols["line"] >= 0).astype(int)]
     if rule.within_days is None:
         values = np.where(match, T, -1).astype(np.int8)
     else:
         last = _last_dose(t.cols["end"], t.cols["ended"], t.day, s.today)
         values = np.where(last < 0, U, np.where(s.today - last <= rule.within_days, T, -1)).astype(np.int8)
         values[~match] = -1
+    values[(values == T) & ~setting] = U  # the record cannot tell the therapy's setting
     any_t = t.reduce(s.n, np.where(values == T, 1, -1).astype(np.int8), 0).astype(bool)
     lines = np.full(s.n, -1, dtype=np.int32)
     rows = np.flatnonzero((values == T) & (t.cols["line"] >= 0))
