@@ -1,11 +1,16 @@
-"""Roles as groups with their permissions, and the demo users."""
+"""Roles as groups with their permissions, the demo users, and ending a user's sessions and access."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
 
-from django.contrib.auth.models import Group, Permission, User
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.db import transaction
 
 from apps.audit import services as audit
@@ -96,3 +101,89 @@ def create_demo_users(*, password: str, sponsor: Sponsor | None = None) -> list[
             new={"username": user.username, "role": login.role.value},
         )
     return DEMO_USERS
+
+
+def end_sessions(user: AbstractBaseUser) -> int:
+    """Delete every stored session signed in as `user`, in every browser; returns how many (PROMISES 10).
+
+    Sessions are found by reading the session store, which holds only sessions younger than the idle
+    timeout plus those `clearsessions` has not removed yet: a few per active user.
+    """
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    signed_in_as = user._meta.pk.value_to_string(user)  # how django.contrib.auth.login stores it
+    rows = store.get_model_class().objects.values_list("session_key", "session_data")
+    keys = [key for key, data in rows if store().decode(data).get(SESSION_KEY) == signed_in_as]
+    for key in keys:
+        store(session_key=key).delete()  # through the store: a cached_db engine forgets its cache too
+    return len(keys)
+
+
+@dataclass(frozen=True)
+class Access:
+    """What an administrator grants or withdraws: activity, staff flags, roles (groups), permissions."""
+
+    is_active: bool
+    is_staff: bool
+    is_superuser: bool
+    groups: frozenset[str]
+    permissions: frozenset[str]
+
+    def withdrawn_in(self, after: Access) -> bool:
+        """Whether `after` takes away anything this access gave."""
+        return (
+            (self.is_active and not after.is_active)
+            or (self.is_staff and not after.is_staff)
+            or (self.is_superuser and not after.is_superuser)
+            or not self.groups <= after.groups
+            or not self.permissions <= after.permissions
+        )
+
+
+def access_of(user: User) -> Access:
+    permissions = user.user_permissions.values_list("content_type__app_label", "codename")
+    return Access(
+        is_active=user.is_active,
+        is_staff=user.is_staff,
+        is_superuser=user.is_superuser,
+        groups=frozenset(user.groups.values_list("name", flat=True)),
+        permissions=frozenset(f"{app}.{codename}" for app, codename in permissions),
+    )
+
+
+def _audit_value(value: Any) -> Any:
+    return sorted(value) if isinstance(value, frozenset) else value
+
+
+@transaction.atomic
+def record_access_change(
+    user: User, *, before: Access, actor: User | AnonymousUser | None, reason: str = ""
+) -> int:
+    """Audit a change of `user`'s access made by the caller (one row per changed field); if it withdrew
+    anything, end all of the user's sessions. Returns the number of sessions ended.
+    """
+    after = access_of(user)
+    ended = end_sessions(user) if before.withdrawn_in(after) else 0
+    for name in Access.__dataclass_fields__:
+        old, new = getattr(before, name), getattr(after, name)
+        if old != new:
+            audit.record(
+                actor=actor,
+                action="accounts.access_change",
+                object_type="user",
+                object_id=user.pk,
+                field=name,
+                old=_audit_value(old),
+                new=_audit_value(new),
+                reason=reason,
+                details={"username": user.get_username(), "sessions_ended": ended},
+            )
+    return ended
+
+
+@transaction.atomic
+def deactivate_user(user: User, *, actor: User | AnonymousUser | None, reason: str = "") -> int:
+    """Disable the account and end its sessions, audited; returns the number of sessions ended."""
+    before = access_of(user)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    return record_access_change(user, before=before, actor=actor, reason=reason)

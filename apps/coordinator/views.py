@@ -18,6 +18,4 @@ def home(request: HttpRequest) -> HttpResponse:
         "patients": patients[:200],
         "patient_count": patients.count(),
     }
-    response = render(request, "coordinator/home.html", context)
-    response["Cache-Control"] = "no-store"
-    return response
+    return render(request, "coordinator/home.html", context)

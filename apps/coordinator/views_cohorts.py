@@ -40,16 +40,14 @@ PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
 
 
 def coordinator_page(view: View) -> View:
-    """Logged-in coordinators (and admins) only; the response is never cached (patient data)."""
+    """Logged-in coordinators (and admins) only; trialmatch.middleware keeps the response out of caches."""
 
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not (has_role(request.user, Role.COORDINATOR) or has_role(request.user, Role.ADMIN)):
             raise PermissionDenied
-        response = view(request, *args, **kwargs)
-        response["Cache-Control"] = "no-store"
-        return response
+        return view(request, *args, **kwargs)
 
     return wrapper
 
