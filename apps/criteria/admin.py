@@ -44,6 +44,9 @@ def _flat(criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @admin.register(CriteriaReview)
 class CriteriaReviewAdmin(admin.ModelAdmin):
+    class Media:
+        css = {"all": ("criteria/review.css",)}  # no inline styles: the CSP allows none
+
     list_display = ("__str__", "parser_version", "approved_by", "approved_at")
     search_fields = ("trial__trial_id",)
     fields = (
@@ -85,7 +88,7 @@ class CriteriaReviewAdmin(admin.ModelAdmin):
             pos = end
         parts.append(("{}", text[pos:]))
         body = format_html_join("", "{}", ((format_html(fmt, *args),) for fmt, *args in parts))
-        return format_html("<pre style='white-space:pre-wrap;max-width:70em'>{}</pre>", body)
+        return format_html("<pre class='criteria-source'>{}</pre>", body)
 
     @admin.display(description="structured form")
     def structured_form(self, obj: CriteriaReview) -> SafeString:

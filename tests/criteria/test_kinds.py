@@ -112,3 +112,37 @@ def test_consent_is_administrative_and_not_computable():
     c = _one("Signed informed consent")
 
     assert (c["kind"], c["computable"]) == ("administrative", False)
+
+
+def test_a_wild_type_rule_is_not_negated_again_by_the_cue_it_came_from():
+    from apps.criteria.parser import parse
+
+    text = (
+        "Inclusion Criteria:\n- Patients without EGFR mutation\n- Negative for ALK rearrangement\n"
+        "- Patients with EGFR wild-type tumors are not eligible\n"
+        "Exclusion Criteria:\n- Patients with no EGFR mutation are excluded\n"
+    )
+    got = [(c["section"], c["rule"]["variant_class"], c["negated"]) for c in parse(text)["criteria"]]
+    assert got == [
+        ("inclusion", "wild_type", False),  # requires wild-type
+        ("inclusion", "wild_type", False),
+        ("inclusion", "wild_type", True),  # rules wild-type out
+        ("exclusion", "wild_type", False),  # excludes wild-type
+    ]
+
+
+def test_a_required_negative_pregnancy_test_asks_for_not_pregnant():
+    from apps.criteria.parser import parse
+
+    text = (
+        "Inclusion Criteria:\n"
+        "- Women of childbearing potential must have a negative pregnancy test within 7 days\n"
+        "- Serum pregnancy test negative at screening\n"
+        "Exclusion Criteria:\n- Positive pregnancy test\n"
+    )
+    got = [(c["kind"], c["rule"]["status"], c["negated"]) for c in parse(text)["criteria"]]
+    assert got == [
+        ("pregnancy", "pregnant", True),
+        ("pregnancy", "pregnant", True),
+        ("pregnancy", "pregnant", False),
+    ]

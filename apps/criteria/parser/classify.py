@@ -34,8 +34,8 @@ def classify(
     ents = [e for e in find(text, view, start, end) if not any(a <= e.start < b for a, b in urls)]
     ents = sorted(ents + _glued_variants(text, start, end, ents), key=lambda e: (e.start, e.end))
     vt = view[start:end]
-    neg = negated(vt)
     kind, rule, confidence = _decide(text, view, start, end, ents, vt)
+    neg = _polarity(kind, rule, vt, negated(vt))
     disease = (
         _disease_facets(view, start, end, ents) if kind in _DISEASE_BESIDE or _marker_group(rule) else []
     )
@@ -63,6 +63,22 @@ def classify(
     if disease:
         out["disease_facets"] = disease
     return out
+
+
+_NEGATIVE_TEST = re.compile(
+    r"\bnegative\b[^.;,]{0,40}?\b(?:pregnancy|(?:β|beta)?[- ]?hcg)\b"
+    r"|\b(?:pregnancy|hcg)\s+tests?\b[^.;,]{0,30}?\bnegative\b"
+)
+
+
+def _polarity(kind: str, rule: Any, vt: str, neg: bool) -> bool:
+    """Where the rule holds the polarity the head cue stated ("without EGFR mutation" -> wild_type), the
+    criterion is not negated a second time; a required negative pregnancy test asks for "not pregnant"."""
+    if isinstance(rule, dict) and rule.get("variant_class") == "wild_type":
+        return False
+    if kind == "pregnancy" and isinstance(rule, dict) and rule.get("status") == "pregnant":
+        return neg or bool(_NEGATIVE_TEST.search(vt))
+    return neg
 
 
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")  # words inside a link name nothing ("ecog-acrin.org")
