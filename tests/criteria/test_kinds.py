@@ -146,3 +146,16 @@ def test_a_required_negative_pregnancy_test_asks_for_not_pregnant():
         ("pregnancy", "pregnant", True),
         ("pregnancy", "pregnant", False),
     ]
+
+
+def test_an_age_range_written_as_two_bounds_keeps_both_ends():
+    from apps.criteria.parser import parse
+
+    def age(text):
+        return parse("Inclusion Criteria:\n- " + text)["criteria"][0]["rule"]
+
+    assert (age("Age >= 18 and <= 72 years")["min"], age("Age >= 18 and <= 72 years")["max"]) == (18, 72)
+    rule = age("Age < 75 years and >= 18 years")
+    assert (rule["min"], rule["max"], rule["max_inclusive"]) == (18, 75, False)
+    # a second number that cannot close the range is not taken as its other end
+    assert age("Age >= 18 years and <= 12 years since diagnosis")["max"] is None

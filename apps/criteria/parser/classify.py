@@ -298,6 +298,12 @@ _CONSENT = re.compile(r"\b(?:consent|assent)\b")
 _AGE_NEAR = re.compile(r"\bage[sd]?\b|years?\s+of\s+age|years?\s+old|years?\s+or\s+older")
 
 
+def _widens(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether bound b is the other end of a's range: the two ends leave a non-empty range between them."""
+    low, high = (a["min"], b["max"]) if a["max"] is None else (b["min"], a["max"])
+    return low is not None and high is not None and low < high
+
+
 def _age(vt: str, ents: list[Entity], start: int = 0) -> dict[str, Any] | None:
     if not cue("age").search(vt):
         return None
@@ -311,6 +317,7 @@ def _age(vt: str, ents: list[Entity], start: int = 0) -> dict[str, Any] | None:
         if re.match(r"under|below|younger|less", phrase.group(1)):
             return {"min": None, "max": n, "min_inclusive": True, "max_inclusive": False, "unit": "a"}
         return {"min": n, "max": None, "min_inclusive": False, "max_inclusive": True, "unit": "a"}
+    found: dict[str, Any] | None = None
     for v in ents:
         m = v.extra.get("m") if v.type == "value" else None
         if not isinstance(m, re.Match):
@@ -328,7 +335,18 @@ def _age(vt: str, ents: list[Entity], start: int = 0) -> dict[str, Any] | None:
         near = vt[max(0, m.start() - start - 40) : m.end() - start + 40]
         if (unit.startswith("mo") or not unit) and not _AGE_NEAR.search(near):
             continue
-        return {**b, "unit": "mo" if unit.startswith("mo") else "a"}
+        b = {**b, "unit": "mo" if unit.startswith("mo") else "a"}
+        if found is None:
+            found = b
+        elif found["unit"] != b["unit"] or not _widens(found, b):
+            continue
+        elif found["max"] is None and b["min"] is None:
+            # the other end of the range in a second bound: ">= 18 and <= 72 years"
+            return {**found, "max": b["max"], "max_inclusive": b["max_inclusive"]}
+        elif found["min"] is None and b["max"] is None:
+            return {**found, "min": b["min"], "min_inclusive": b["min_inclusive"]}
+    if found is not None:
+        return found
     if cue("adults").search(vt) and (len(vt) < 60 or vt.lstrip().startswith("adult")):
         return {"min": 18, "max": None, "min_inclusive": True, "max_inclusive": True, "unit": "a"}
     return None
