@@ -38,6 +38,52 @@ def manage(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+_EXPLAIN = (
+    """
+import datetime as dt
+from apps.matching import services as matching
+from apps.matching.eligibility import evaluate, prepare
+from apps.matching.patient_records import build_record
+from apps.patients.models import Patient
+from apps.trials.models import Trial
+
+def walk(items):
+    for c in items:
+        yield c
+        yield from walk(c.get("children") or [])
+
+def tree(verdict, texts, depth):
+    c = texts.get(verdict.id, {})
+    if verdict.verdict == "not_met" or (verdict.verdict == "unknown" and c.get("computable", True)):
+        text = " ".join(str(c.get("text", "")).split())[:140]
+        neg = " NOT" if c.get("negated") else ""
+        head = f"{'  ' * depth}   {verdict.verdict:8s} {c.get('section', '')[:3]} {c.get('kind', '')}{neg}"
+        print(f"{head}: {text}")
+        if not verdict.children:
+            print(f"{'  ' * depth}            rule {str(c.get('rule'))[:200]}")
+            print(f"{'  ' * depth}            {str(verdict.evidence or verdict.missing)[:140]}")
+    for child in verdict.children:
+        tree(child, texts, depth + 1)
+
+def show(pairs):
+    for trial_id, key in pairs:
+        trial = Trial.objects.get(trial_id=trial_id)
+        record = build_record(Patient.objects.get(key=key))
+        for plan in matching.plans_for([trial.current_version().pk], include_closed=True):
+            texts = {c["id"]: c for c in walk(plan.criteria)}
+            result = evaluate(prepare(plan.criteria, strict=False), record, dt.date.fromisoformat(AS_OF))
+            print(f"== {key} x {trial_id} arm {plan.arm_code}: {result.status}")
+            for verdict in result.verdicts:
+                if result.status == "ineligible" and verdict.verdict != "not_met":
+                    continue
+                tree(verdict, texts, 0)
+AS_OF = '"""
+    + AS_OF
+    + """'
+show("""
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -45,6 +91,9 @@ def main() -> None:
     parser.add_argument("--dev", type=Path, default=DEFAULT_DEV)
     parser.add_argument("--keep", action="store_true", help="keep the temporary database and print its path")
     parser.add_argument("--json", action="store_true", help="print the scores as one JSON object")
+    parser.add_argument(
+        "--explain", action="store_true", help="for each miss, print the criteria that decided it"
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="matching_dev_"))
@@ -98,6 +147,8 @@ def main() -> None:
             print(f"  {variant:10s} {score['correct']}/{score['pairs']}")
         for miss in misses:
             print(f"  miss {miss['trial']} {miss['patient']}: expected {miss['expected']}, got {miss['got']}")
+    if args.explain and misses:
+        print(manage(env, "shell", "-c", _EXPLAIN + repr([(m["trial"], m["patient"]) for m in misses]) + ")"))
     if args.keep:
         print(f"database kept at {workdir / 'db.sqlite3'}", file=sys.stderr)
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import context, phenotypes, structure, tagger
+from . import context, phenotypes, reliability, structure, tagger
 from .text import matching_view
 
 PARSER_VERSION = "0.1.0"
@@ -33,6 +33,7 @@ def parse(text: str) -> dict[str, Any]:
     context.apply(criteria)
     _finish(criteria)
     _attach_disease(criteria)
+    reliability.review(criteria, text)
     return {"parser_version": PARSER_VERSION, "criteria": criteria}
 
 

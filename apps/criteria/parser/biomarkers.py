@@ -12,7 +12,8 @@ from .values import bounds
 _CLASSES = [
     (
         "wild_type",
-        r"wild[- ]?type|\bwt\b|negative\s+for|without\s+(?:an?\s+)?(?:known\s+)?|no\s+(?:known\s+)?",
+        r"wild[- ]?type|\bwt\b|negative\s+(?:(?:test\s+)?results?\s+)?for|tested\s+negative"
+        r"|without\s+(?:an?\s+)?(?:known\s+)?|no\s+(?:known\s+)?",
     ),
     ("exon14_skipping", r"exon\s*14\s*skip"),
     ("exon19_deletion", r"exon\s*19\s*(?:deletion|del)"),
@@ -108,9 +109,12 @@ def _alterations(
     the patient must not have, unless it only repeats a required one ("unknown EGFR status is excluded")."""
     examples = scopes.examples(view, start, end)
     excluded = scopes.exclusions(view, start, end)
+    permitted = scopes.permissions(view, start, end)
     wanted: list[tuple[Any, ...]] = []
     ruled_out: list[dict[str, Any]] = []
     for g in genes:
+        if _in(g, permitted):
+            continue  # "Participants whose tumors harbor KRAS mutations are eligible": no requirement
         nxt = min([o.start for o in genes if o.start > g.start] + [end])
         own = [v for v in ents if v.type == "variant" and g.end <= v.start < nxt]
         text, variants = view, ents
@@ -312,6 +316,25 @@ def _her2(window: str) -> dict[str, Any]:
     return _expr("HER2", _result_word(res), scoring)
 
 
+_WILD_TYPE_CUE = re.compile(_CLASSES[0][1])
+_LIST_GLUE = re.compile(r"(?:[\s,/]|\band\b|\bor\b)*")
+
+
+def _listed_after(view: str, gene: Entity, genes: list[Entity], cue: re.Pattern[str]) -> bool:
+    """Whether `cue` stands right before the list of genes that `gene` belongs to: between the cue and the
+    gene only other genes of the list, commas, "and", "or" and slashes."""
+    head = max(0, gene.start - 160)
+    pos = gene.start
+    for other in sorted((g for g in genes if head <= g.start < gene.start), key=lambda g: -g.start):
+        if not _LIST_GLUE.fullmatch(view, other.end, pos):
+            break
+        pos = other.start
+    last = None
+    for m in cue.finditer(view, head, pos):
+        last = m
+    return last is not None and bool(_LIST_GLUE.fullmatch(view, last.end(), pos))
+
+
 def _alteration(view: str, gene: Entity, genes: list[Entity], ents: list[Entity], end: int) -> dict[str, Any]:
     nxt = min([g.start for g in genes if g.start > gene.start] + [end])
     after = view[gene.end : min(nxt + 0, gene.end + 80)]
@@ -333,6 +356,8 @@ def _alteration(view: str, gene: Entity, genes: list[Entity], ents: list[Entity]
         if re.search(pattern, after[:60] if name != "wild_type" else ctx):
             cls = name
             break
+    if cls != "wild_type" and _listed_after(view, gene, genes, _WILD_TYPE_CUE):
+        cls = "wild_type"  # "negative test results for EGFR, ALK, and ROS1": every gene of the list
     if exon is not None and cls in ("mutation", "deletion", "insertion"):
         cls = {19: "exon19_deletion", 20: "exon20_insertion", 14: "exon14_skipping"}.get(exon, cls)
     partner = None

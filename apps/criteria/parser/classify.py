@@ -29,13 +29,22 @@ def negated(view_text: str) -> bool:
 def classify(
     text: str, view: str, start: int, end: int, pending: tagger.Pending | None = None
 ) -> dict[str, Any]:
-    """With `pending`, the entity list is filled later by tagger.resolve (all criteria in one batch)."""
+    """With `pending`, the entity list is filled later by tagger.resolve (all criteria in one batch). A note
+    ("Note: G-CSF is not allowed within 1 week") annotates the criterion it follows and states no requirement:
+    only the text before it is read; a criterion that is a note is `other`."""
+    note = _NOTE.search(view, start, end)
+    if note is not None and not view[start : note.start()].strip(" *-•·+\t\n0123456789.)("):
+        if not _PATIENTS_RULED_OUT.search(view, note.end(), end):
+            end = start  # the whole criterion is a note (unless it rules patients out: "NOTE: ... excluded")
+    elif note is not None:
+        end = note.start()
     urls = [(m.start(), m.end()) for m in _URL.finditer(view, start, end)]
     ents = [e for e in find(text, view, start, end) if not any(a <= e.start < b for a, b in urls)]
     ents = sorted(ents + _glued_variants(text, start, end, ents), key=lambda e: (e.start, e.end))
     vt = view[start:end]
     kind, rule, confidence = _decide(text, view, start, end, ents, vt)
-    neg = _polarity(kind, rule, vt, negated(vt))
+    label = _CAPS_LABEL.match(text, start, end)  # "PATIENTS WHO HAVE NOT YET UNDERGONE HCT: ..." names whom
+    neg = _polarity(kind, rule, vt, negated(view[label.end() : end] if label else vt))
     disease = (
         _disease_facets(view, start, end, ents) if kind in _DISEASE_BESIDE or _marker_group(rule) else []
     )
@@ -81,6 +90,11 @@ def _polarity(kind: str, rule: Any, vt: str, neg: bool) -> bool:
     return neg
 
 
+_PATIENTS_RULED_OUT = re.compile(
+    r"\b(?:patients?|participants?|subjects?|women|men)\b[^.;]*\b(?:are|is)\s+(?:excluded|ineligible|not\s+eligible)"
+)
+_CAPS_LABEL = re.compile(r"[^a-z:\n]{12,100}:\s*")
+_NOTE = re.compile(r"\b(?:please\s+)?note\s*(?::|that\b)|\bn\.?b\.?\s*:")
 _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")  # words inside a link name nothing ("ecog-acrin.org")
 _MARKER_KINDS = frozenset({"alteration", "expression", "msi", "tmb"})
 # Kinds whose criteria may name the cancer type beside their own requirement ("BRAF V600E melanoma", "MBC,
@@ -105,7 +119,8 @@ def _decide(
     consent_at = _CONSENT.search(vt)
     first_value = next((e.start - start for e in ents if e.type == "value"), len(vt))
     consent = consent_at is not None and consent_at.start() < first_value  # "consent or assent (12-17 y)"
-    if age is not None and "performance_status" not in types and not consent:
+    subject = _age_is_context(vt, types)
+    if age is not None and "performance_status" not in types and not consent and not subject:
         return "age", age, 0.9
     if cue("administrative").search(vt) and not types & {
         "measurement",
@@ -296,6 +311,21 @@ def _pregnancy(vt: str) -> dict[str, Any]:
 
 _CONSENT = re.compile(r"\b(?:consent|assent)\b")
 _AGE_NEAR = re.compile(r"\bage[sd]?\b|years?\s+of\s+age|years?\s+old|years?\s+or\s+older")
+
+
+# An age that is not the criterion's requirement: part of a definition of reproductive potential ("post-
+# menopausal: >= 60 years old"), a term of a formula ("(140 - age) x weight"), or the condition of a clause
+# ("only required ... if diagnosed at < 40 years of age", "(if aged < 18 years)").
+_AGE_CONTEXT = re.compile(
+    r"menopaus|child[- ]?bearing|reproductive|amenorrh|\bmenses\b|\d\s*-\s*age\b|\bage\s*[x×*/)\[]"
+    r"|\b(?:if|when|unless|diagnosed\s+at)\b[^.;]{0,60}?\b(?:age[sd]?|years?\s+(?:of\s+age|old))\b"
+)
+
+
+def _age_is_context(vt: str, types: set[str]) -> bool:
+    """Whether the criterion's age bound qualifies something else: a definition, a formula, a condition, or
+    the subject of a criterion that states another requirement (a gene, marker or lab)."""
+    return bool(_AGE_CONTEXT.search(vt)) or bool(types & {"gene", "biomarker", "measurement"})
 
 
 def _widens(a: dict[str, Any], b: dict[str, Any]) -> bool:

@@ -34,8 +34,8 @@ _RELATIVE = (
     r"|\s*(?:x|times|fold)?\s*(?:the\s+)?(?:institutional\s+)?[ul]ln\b)"
 )
 _UNIT = (
-    r"(?:\s*(?:x|\*)\s*10\s*(?:\^|e|\*)?\s*\d+\s*/\s*(?:l|ul|mcl|mm3|mm\^3|µl)"
-    r"|\s*(?:cells\s*)?/\s*(?:mm\^?3|mm³|ul|mcl|µl|l)\b"
+    r"(?:\s*(?:x|\*)\s*10\s*(?:\^|e|\*)?\s*\d+\s*/\s*(?:l|ul|mcl|mm3|mm\s?\^\s?3|µl)"
+    r"|\s*(?:cells\s*)?/\s*(?:mm\s?\^?\s?3|mm³|ul|mcl|µl|l)\b"
     r"|\s*(?:mg|g|ng|ug|mcg|pg|mmol|umol|µmol|mcmol|nmol|meq|iu|u|miu|uiu|copies|ml|mol)\s*/\s*"
     r"(?:dl|l|ml|min(?:ute)?|24\s*h(?:ours?)?|kg|m2|mm3)(?:\s*/\s*1\.73\s*m(?:2|\^2|²))?"
     r"|\s*(?:kg\s*/\s*m\s*(?:2|\^2|²)|mm\s*hg|mmhg|msec|ms\b|%|percent|cm\b|mm\b|kg\b|lbs?\b|mut\s*/\s*mb|mutations?\s*/\s*mb"
@@ -45,12 +45,12 @@ _TIME_UNIT = (
     r"(?:days?|weeks?|wks?|months?|years?|yrs?|hours?|hrs?|minutes?|half[- ]lives|half[- ]life|cycles?)"
 )
 _LT = (
-    r"(?:<\s?=|=\s?<|≤|<|less\s+than\s+or\s+equal\s+to|less\s+than|lower\s+than|below|under|up\s+to"
+    r"(?:<\s?/?\s?=|=\s?<|≤|<|less\s+than\s+or\s+equal\s+to|less\s+than|lower\s+than|below|under|up\s+to"
     r"|not\s+(?:to\s+)?exceed(?:ing)?|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)\s+than"
     r"|maximum(?:\s+of)?|at\s+most|≦)"
 )
 _GT = (
-    r"(?:>\s?=|=\s?>|≥|>|greater\s+than\s+or\s+equal\s+to|more\s+than|greater\s+than|higher\s+than|above|over"
+    r"(?:>\s?/?\s?=|=\s?>|≥|>|greater\s+than\s+or\s+equal\s+to|more\s+than|greater\s+than|higher\s+than|above|over"
     r"|exceeding|at\s+least|minimum(?:\s+of)?|no\s+(?:less|lower|fewer)\s+than|not\s+(?:less|lower|fewer)\s+than|≧)"
 )
 _TRAIL = r"(?:\s+or\s+(?:more|greater|higher|above|older)|\s+or\s+(?:less|lower|below|fewer|younger))?"

@@ -22,6 +22,15 @@ _OR_BEFORE = re.compile(r"[\s,]*\bor[\s,]*$")
 # Between a limit and a looser one for the same lab(s): "<= 3 x ULN or <= 5 x ULN ...", "(<= 5 x ULN if".
 _ALT_GAP = re.compile(r"[\s,;(\[=]*(?:(?:or|and)\b)?[\s(\[=]*")
 _FORMULA = re.compile(r"cockcroft[- ]?gault|mdrd|ckd[- ]?epi")
+# A formula written out ("CrCl = [(140 - age) x weight] / (72 x creatinine)") names labs and numbers that
+# are its terms, not limits: from "= (" or "= [" to the end of its sentence.
+_EQUATION = re.compile(r"=\s*[\[(]")
+_EQUATION_END = re.compile(r"\.(?:\s|$)|;|\n")
+
+
+def _equation_end(view: str, pos: int, end: int) -> int:
+    m = _EQUATION_END.search(view, pos, end)
+    return m.start() if m else end
 
 
 @cache
@@ -88,7 +97,8 @@ class _Lab:
 
 def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[dict[str, Any] | None, bool]:
     """(the measurement rule or group rule, whether some limit was left out as conditional)."""
-    events = _events(view, start, end, ents)
+    equations = [(m.start(), _equation_end(view, m.end(), end)) for m in _EQUATION.finditer(view, start, end)]
+    events = [e for e in _events(view, start, end, ents) if not any(a <= e.start < b for a, b in equations)]
     clauses = lab_clauses.clauses(
         view,
         start,
@@ -155,7 +165,9 @@ def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[dict[str,
             lab = labs().get(lab_ent.key)
             for loinc in str((lab or {}).get("loinc") or "").split("|"):
                 one = _lab_rule(view, lab_ent.start, e, dict(lab, loinc=loinc or None) if lab else None)
-                if one is not None and one not in item.rules:  # "aspartate aminotransferase (AST)": one
+                if one is IMPLAUSIBLE:
+                    dropped = True  # left for review: the criterion is not computable without it
+                elif one is not None and one not in item.rules:  # "aspartate aminotransferase (AST)": one
                     item.rules.append(one)
         if joined and sets:
             sets[-1].append(item)
@@ -222,7 +234,7 @@ def _restates(view: str, sets: list[list[_Item]], key: str, limit: _Limit) -> bo
     have = {_kind(r) for s in sets for it in s for r in it.rules}
     for loinc in str((lab or {}).get("loinc") or "").split("|"):
         one = _lab_rule(view, 0, limit, dict(lab, loinc=loinc or None) if lab else None)
-        if one is None or _kind(one) not in have:
+        if one is None or one is IMPLAUSIBLE or _kind(one) not in have:
             return False
     return lab is not None
 
@@ -306,6 +318,25 @@ def _alternative(limit: _Limit, main: dict[str, Any], lab: dict[str, Any] | None
     return alt
 
 
+# A limit as a multiple of the upper or lower limit of normal is between these.
+_RELATIVE_PLAUSIBLE = (0.1, 50)
+# What `_lab_rule` gives for a limit outside its lab's plausible range: a misreading, never a bound.
+IMPLAUSIBLE: dict[str, Any] = {"implausible": True}
+
+
+def _scaled(rule: dict[str, Any], factor: float) -> dict[str, Any]:
+    return {k: (v * factor if k in ("min", "max") and v is not None else v) for k, v in rule.items()}
+
+
+def _plausible(rule: dict[str, Any], lab: dict[str, Any]) -> bool:
+    """Whether every bound lies in the lab's plausible range (labs.yaml `plausible`, canonical unit)."""
+    span = lab.get("plausible")
+    if not span:
+        return True
+    low, high = span
+    return all(low <= rule[k] <= high for k in ("min", "max") if rule.get(k) is not None)
+
+
 def _lab_rule(view: str, lab_start: int, limit: _Limit, lab: dict[str, Any] | None) -> dict[str, Any] | None:
     written = limit.bounds(lab, "min")
     if written is None:
@@ -319,8 +350,17 @@ def _lab_rule(view: str, lab_start: int, limit: _Limit, lab: dict[str, Any] | No
             rule["unit"] = lab["unit"]
         else:
             rule["unit"] = lab["unit"] if not limit.unit else limit.unit
+        if rule["unit"] == lab["unit"] and not _plausible(rule, lab):
+            # A count written per microlitre without (or with an unreadable) unit: "ANC >= 1500", "/mL".
+            per_ul = (lab.get("units") or {}).get("/ul")
+            if factor is None and per_ul is not None and _plausible(_scaled(rule, per_ul), lab):
+                convert(rule, float(per_ul))
+            else:
+                return IMPLAUSIBLE
     else:
         rule["unit"] = None
+        if rel is not None and not _plausible(rule, {"plausible": _RELATIVE_PLAUSIBLE}):
+            return IMPLAUSIBLE
     formula = _FORMULA.search(view, lab_start, limit.end + 80) if (lab or {}).get("formulas") else None
     rule["formula"] = formula.group().replace(" ", "-") if formula else None
     rule["alternatives"] = []

@@ -36,6 +36,36 @@ def examples(view: str, start: int, end: int) -> list[Span]:
     return out
 
 
+_PERMITTED = re.compile(
+    r"\b(?:are|is)\s+(?:also\s+)?(?:eligible|permitted|allowed|acceptable)\b|\b(?:is|are)\s+not\s+required\b"
+    r"|\bonly\s+required\b"
+)
+_CONDITIONAL = re.compile(r"[\s\W\d]*(?:if|when|unless|in\s+case)\b")
+_PARENS = re.compile(r"\([^()]*\)")
+
+
+def permissions(view: str, start: int, end: int) -> list[Span]:
+    """Sentences and parentheses that permit, waive or set a condition, not require ("Participants whose
+    tumors harbor KRAS mutations are eligible", "(testing for alterations besides EGFR is not required)", "If
+    test results for EGFR are not available, ..."): they state no requirement. A sentence that says something
+    is *not* eligible is an exclusion, not a permission."""
+    out = []
+    masked = view
+    for m in _PARENS.finditer(view, start, end):
+        if _PERMITTED.search(m.group()):
+            out.append((m.start(), m.end()))
+        masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end() :]
+    pos = start
+    for brk in [*_SENTENCE_END.finditer(view, start, end), None]:
+        stop = brk.start() if brk is not None else end
+        if _PERMITTED.search(masked, pos, stop) or (pos > start and _CONDITIONAL.match(masked, pos, stop)):
+            out.append((pos, stop))
+        if brk is None:
+            break
+        pos = brk.end()
+    return out
+
+
 def exclusions(view: str, start: int, end: int) -> list[Span]:
     """Sentences that rule something out, and what follows "other than"/"except" up to its clause's end."""
     out = []

@@ -8,12 +8,12 @@ from typing import Any
 from .entities import WORD_NUM
 
 _LT_INCL = re.compile(
-    r"<\s?=|=\s?<|≤|≦|up\s+to|not\s+(?:to\s+)?exceed|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)|maximum|at\s+most"
+    r"<\s?/?\s?=|=\s?<|≤|≦|up\s+to|not\s+(?:to\s+)?exceed|no\s+(?:more|greater|higher)\s+than|not\s+(?:more|greater|higher)|maximum|at\s+most"
     r"|(?:less|lower|fewer)\s+than\s+or\s+equal"
 )
 _LT = re.compile(r"<|less|lower|below|under")
 _GT_INCL = re.compile(
-    r">\s?=|=\s?>|≥|≧|at\s+least|minimum|no\s+(?:less|lower|fewer)|not\s+(?:less|lower|fewer)"
+    r">\s?/?\s?=|=\s?>|≥|≧|at\s+least|minimum|no\s+(?:less|lower|fewer)|not\s+(?:less|lower|fewer)"
     r"|(?:greater|more|higher)\s+than\s+or\s+equal"
 )
 _GT = re.compile(r">|greater|more|higher|above|over|exceeding")
@@ -82,12 +82,14 @@ def relative(m: re.Match[str]) -> str | None:
 
 
 def unit_key(m: re.Match[str]) -> str:
-    return (
+    key = (
         re.sub(r"\s+", "", (m.group("unit") or "").lower())
         .replace("µ", "u")
         .replace("μ", "u")
         .replace("³", "3")
     )
+    # Powers of ten however written ("x109/l" with its caret lost, "10e9/l", "*10^9/l") as "x10^9/l".
+    return re.sub(r"^(?:x|\*)?10(?:\^|e|\*)?(\d+)/", r"x10^\1/", key)
 
 
 def days(m: re.Match[str]) -> float | None:

@@ -1,0 +1,162 @@
+"""Readings that cannot be what a trial means are kept for review and never decide a pair: written-out
+formulas, escaped comparators and units, implausible lab values, notes, ages that qualify something else,
+cohort-scoped criteria, and exclusions that contradict what the inclusion criteria require."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from apps.criteria.parser import parse
+
+
+def _criteria(text: str) -> list[dict[str, Any]]:
+    return parse(text)["criteria"]
+
+
+def _leaves(criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for c in criteria:
+        out.extend(_leaves(c["children"]) if c.get("children") else [c])
+    return out
+
+
+def _only(text: str) -> dict[str, Any]:
+    (c,) = _criteria("Inclusion Criteria:\n\n* " + text + "\n")
+    return c
+
+
+@pytest.mark.parametrize(
+    ("line", "loinc", "bound", "value"),
+    [
+        ("Absolute neutrophil count (ANC) ≥ 1500/mm\\^3", "751-8", "min", 1.5),
+        ("Platelet count ≥ 100,000/mm\\^3", "777-3", "min", 100),
+        ("Total bilirubin \\</= 1.5 x institutional upper limit of normal (ULN)", "1975-2", "max", 1.5),
+        ("AST \\>/= 40 U/L", "1920-8", "min", 40),
+        ("Platelets ≥ 75 × 109/L", "777-3", "min", 75),
+        ("Absolute neutrophil count (ANC) ≥1500/mL", "751-8", "min", 1.5),
+        ("ANC >= 1500", "751-8", "min", 1.5),
+    ],
+)
+def test_escaped_comparators_and_units_and_counts_per_microlitre_are_read(
+    line: str, loinc: str, bound: str, value: float
+) -> None:
+    c = _only(line)
+
+    assert c["computable"] and c["rule"]["loinc"] == loinc
+    assert c["rule"][bound] == value
+
+
+@pytest.mark.parametrize("line", ["Hematocrit >= 500%", "Serum creatinine <= 72 mg/dL", "Albumin >= 35 g/dL"])
+def test_a_lab_limit_outside_the_labs_plausible_range_is_not_computable(line: str) -> None:
+    c = _only(line)
+
+    assert c["kind"] == "measurement"
+    assert not c["computable"]
+
+
+def test_a_formula_written_out_gives_no_limits_of_its_own() -> None:
+    c = _only(
+        "Creatinine clearance (CrCl) ≥ 30 mL/min (Cockcroft-Gault). Cockcroft-Gault equation: "
+        "CrCl (mL/min) = "
+        "\\[140 - age (years)\\] x weight (kg) / \\[72 x serum creatinine (mg/dL)\\]"
+    )
+
+    assert c["kind"] == "measurement"
+    assert c["rule"]["loinc"] == "2164-2" and c["rule"]["min"] == 30
+
+
+def test_a_note_annotates_its_criterion_and_states_no_requirement() -> None:
+    with_note = _only("Platelet count ≥ 100,000/mm3. Note: G-CSF is not allowed within 1 week of dosing.")
+    note = _only("Note: patients with AST up to 5 x ULN because of liver metastases may be enrolled.")
+
+    assert with_note["kind"] == "measurement" and with_note["rule"]["loinc"] == "777-3"
+    assert note["kind"] == "other" and not note["computable"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Female subjects must be of non-reproductive potential (post-menopausal: ≥ 60 years old, no menses)",
+        "Estimated creatinine clearance =(140-age \\[years\\]) x weight (kg) / (72 x serum creatinine) >= 50",
+        "Has documented negative test results for EGFR and ALK; testing is only required if diagnosed at <40 "
+        "years of age.",
+    ],
+)
+def test_an_age_that_qualifies_something_else_is_no_age_requirement(line: str) -> None:
+    assert all(leaf["kind"] != "age" for leaf in _leaves([_only(line)]))
+
+
+def test_negative_results_for_a_list_of_genes_require_every_gene_wild_type() -> None:
+    c = _only("Has documented negative test results for EGFR, ALK, and ROS1 actionable genomic alterations.")
+
+    assert [(k["rule"]["gene"], k["rule"]["variant_class"]) for k in c["children"]] == [
+        ("EGFR", "wild_type"),
+        ("ALK", "wild_type"),
+        ("ROS1", "wild_type"),
+    ]
+
+
+def test_a_criterion_for_one_cohort_is_kept_for_review_not_applied_to_everyone() -> None:
+    criteria = _criteria(
+        "Inclusion Criteria:\n\n* Metastatic breast cancer\n\nExclusion Criteria:\n\n"
+        "* Prior treatment with HER2-targeted therapy (Cohort 1 only).\n* Cohort B: prior trastuzumab\n"
+    )
+
+    scoped = [c for c in criteria if c["section"] == "exclusion"]
+    assert [c["computable"] for c in scoped] == [False, False]
+    assert all("cohort" in c["review"] for c in scoped)
+
+
+def test_cohorts_among_alternatives_keep_their_own_requirements() -> None:
+    criteria = _criteria(
+        "Inclusion Criteria:\n\n* Patients must be in one of the following cohorts:\n"
+        "  * Cohort 1: ovarian cancer with a KRAS mutation\n"
+        "  * Cohort 2: endometrial cancer with an NRAS mutation\n"
+    )
+
+    assert all(leaf["computable"] for leaf in _leaves(criteria) if leaf["kind"] == "alteration")
+
+
+@pytest.mark.parametrize(
+    "exclusion",
+    [
+        "Any cytotoxic chemotherapy or immunotherapy for the treatment of metastatic NSCLC",
+        "Participants with prior lung cancer",
+        "ECOG performance status ≤ 1",
+    ],
+)
+def test_an_exclusion_that_rules_out_what_the_inclusion_criteria_require_is_kept_for_review(
+    exclusion: str,
+) -> None:
+    criteria = _criteria(
+        "Inclusion Criteria:\n\n* Histologically confirmed metastatic non-small cell lung cancer\n"
+        f"* ECOG performance status ≤ 1\n\nExclusion Criteria:\n\n* {exclusion}\n"
+    )
+
+    (excluded,) = [c for c in criteria if c["section"] == "exclusion"]
+    assert not all(leaf["computable"] for leaf in _leaves([excluded]))
+    assert all(c["computable"] for c in criteria if c["section"] == "inclusion")
+
+
+def test_excluding_a_subtype_of_the_required_cancer_stays_computable() -> None:
+    criteria = _criteria(
+        "Inclusion Criteria:\n\n* Confirmed acute myeloid leukemia\n\nExclusion Criteria:\n\n"
+        "* Prior diagnosis of acute promyelocytic leukemia\n"
+    )
+
+    assert all(leaf["computable"] for leaf in _leaves(criteria) if leaf["kind"] == "diagnosis")
+
+
+def test_an_inclusion_limit_on_the_side_a_lab_is_not_limited_is_kept_for_review() -> None:
+    c = _only("Neutrophils <= 1.5 x 10^9/L")
+
+    assert c["kind"] == "measurement" and not c["computable"]
+
+
+def test_a_capitalised_label_naming_whom_a_criterion_is_for_does_not_negate_it() -> None:
+    c = _only("PATIENTS WHO HAVE NOT YET UNDERGONE HCT: Participant has an ECOG =\\< 2")
+
+    assert c["kind"] == "performance_status" and not c["negated"]
+    assert c["rule"]["max"] == 2
