@@ -23,8 +23,10 @@ def _leaves(criteria: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _only(text: str) -> dict[str, Any]:
-    (c,) = _criteria("Inclusion Criteria:\n\n* " + text + "\n")
-    return c
+    """The criterion of a one-line inclusion list (a cancer type it names is a sibling: I1.dx)."""
+    first, *siblings = _criteria("Inclusion Criteria:\n\n* " + text + "\n")
+    assert all(s["id"].startswith("I1.") for s in siblings)
+    return first
 
 
 @pytest.mark.parametrize(
@@ -160,3 +162,77 @@ def test_a_capitalised_label_naming_whom_a_criterion_is_for_does_not_negate_it()
 
     assert c["kind"] == "performance_status" and not c["negated"]
     assert c["rule"]["max"] == 2
+
+
+def _kinds(c: dict[str, Any]) -> list[tuple[str, Any]]:
+    return [(leaf["kind"], leaf["rule"].get("gene") or leaf["rule"].get("marker")) for leaf in _leaves([c])]
+
+
+def test_one_sentence_states_every_biomarker_requirement_it_names() -> None:
+    c = _only("Women with advanced HER2 negative, BRCA germline positive breast cancer")
+
+    assert c["operator"] == "all"
+    assert _kinds(c) == [("expression", "HER2"), ("alteration", "BRCA1"), ("alteration", "BRCA2")]
+    assert all(k["rule"]["origin"] == "germline" for k in _leaves([c]) if k["kind"] == "alteration")
+
+
+def test_at_least_one_of_the_following_markers_is_an_any_group_across_kinds() -> None:
+    c = _only(
+        "Testing showing at least one of the following: ALK fusion, BRAF V600 mutation, "
+        "PD-L1 expression in ≥ 1% tumor cells, KRAS G12C mutation"
+    )
+
+    assert c["operator"] == "any"
+    assert {k for k, _ in _kinds(c)} == {"expression", "alteration"}
+
+
+def test_measurable_disease_and_a_biomarker_in_one_sentence_are_both_required() -> None:
+    c = _only("Stage IV colorectal cancer positive for BRAF V600E mutation and measurable disease per RECIST")
+
+    assert c["operator"] == "all"
+    assert [k for k, _ in _kinds(c)] == ["measurable_disease", "alteration"]
+
+
+def test_a_marker_naming_a_subgroup_states_no_requirement() -> None:
+    c = _only(
+        "HER2 negative breast cancer. Estrogen receptor positive (ER+) patients must have progressed on "
+        "endocrine therapy."
+    )
+
+    assert c["kind"] == "expression" and c["rule"]["marker"] == "HER2"
+
+
+def test_a_permitted_alteration_and_a_gene_named_again_add_no_requirement() -> None:
+    c = _only(
+        "Has no known actionable alterations in BRAF or RET. Participants whose tumors harbor KRAS "
+        "mutations are eligible."
+    )
+    tp53 = _only("Tumor must be TP53 wild-type as determined by IHC or by NGS of TP53")
+
+    assert c["negated"] and {k["rule"]["gene"] for k in c["children"]} == {"BRAF", "RET"}
+    assert tp53["kind"] == "alteration" and tp53["rule"]["variant_class"] == "wild_type"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Cyclical chemotherapy within a period of time that was shorter than the cycle length prior to C1D1",
+        "Any TKI therapy must be discontinued for 5 half-lives prior to initiation of protocol therapy",
+        "Any prior treatment that would compromise the study, including high dose corticosteroids",
+    ],
+)
+def test_a_therapy_window_or_judgment_the_record_cannot_measure_is_kept_for_review(line: str) -> None:
+    (c,) = _criteria(
+        "Exclusion Criteria:\n\n* Patients receiving treatment with any of the following are not eligible:\n"
+        f"  * {line}\n  * Prior oxaliplatin within 14 days\n"
+    )
+
+    first, second = c["children"]
+    assert first["kind"] in ("washout", "prior_therapy") and not first["computable"]
+    assert second["kind"] == "washout" and second["computable"]
+
+
+def test_a_gene_written_with_its_codon_is_an_alteration_of_that_codon() -> None:
+    c = _only("Melanoma must have a BRAFV600 mutation")
+
+    assert (c["rule"]["gene"], c["rule"]["codon"]) == ("BRAF", 600)

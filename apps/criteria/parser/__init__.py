@@ -194,11 +194,7 @@ def _criterion(
             computable=all(c["computable"] for c in children),
             rule={},
         )
-        if (
-            own["kind"] not in ("other", "group", "administrative")
-            and own["computable"]
-            and "facets" not in own
-        ):
+        if (own["kind"] not in ("other", "group", "administrative") or "facets" in own) and own["computable"]:
             own["id"] = f"{cid}.0"
             if out["operator"] == "all":
                 children.insert(0, own)

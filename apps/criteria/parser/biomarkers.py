@@ -36,52 +36,116 @@ _RESULT = re.compile(
 _ERPR = re.compile(r"(?<![\w])(ER|PR|HR|ER/PR|ER and/or PR|ER or PR|PgR|PR/ER)(?![\w])")
 
 
+# A list of requirements of which one suffices: "showing at least one of the following abnormalities: ALK
+# fusion, ..., PD-L1 expression >= 1%, KRAS G12C mutation".
+# A marker naming whom the rest of its sentence is about: "Estrogen receptor positive (ER+) patients must have
+# progressed on endocrine therapy": a condition, not a requirement of the trial.
+_SUBJECT = re.compile(
+    r"(?:positive|negative|\+|-)\s*(?:\([^)]{0,12}\)\s*)?(?:patients|participants|subjects|women|men)\s+"
+    r"(?:must|should|will|may|are|who)\b"
+)
+_HORMONE_RECEPTOR = re.compile(r"(?:estrogen|oestrogen|progesterone|hormone)[- ]receptor")
+_SENTENCE = re.compile(r"\.(?:\s|$)|;|\n")
+
+
+def _subject_sentences(view: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentences about a subgroup named by its marker ("ER+ patients must ...")."""
+    out = []
+    pos = start
+    for brk in [*_SENTENCE.finditer(view, start, end), None]:
+        stop = brk.start() if brk is not None else end
+        if _SUBJECT.search(view, pos, stop):
+            out.append((pos, stop))
+        if brk is None:
+            break
+        pos = brk.end()
+    return out
+
+
+_ANY_OF = re.compile(
+    r"\b(?:at\s+least\s+one|any(?:\s+one)?|one\s+or\s+more|either\s+one)\s+of\s+the\s+following\b"
+)
+
+
 def rule(text: str, view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict[str, Any]] | None:
+    """Every biomarker requirement the criterion states, each read on its own (MSI, TMB, PD-L1, HER2,
+    ER/PR, alterations): one rule, or all of them ("HER2 negative, BRCA germline positive breast cancer",
+    "RAS-mutated (KRAS, NRAS or HRAS) and MSS"), or any of them after "at least one of the following"."""
+    vt = view[start:end]
+    parts = _parts(text, view, start, end, ents)
+    if len(parts) <= 1:
+        return parts[0] if parts else None
+    operator = "any" if _ANY_OF.search(vt) else "all"
+    return "group", {"operator": operator, "children_rules": parts}
+
+
+def _parts(
+    text: str, view: str, start: int, end: int, ents: list[Entity]
+) -> list[tuple[str, dict[str, Any]]]:
     vt = view[start:end]
     bio = [e for e in ents if e.type == "biomarker"]
+    parts: list[tuple[str, dict[str, Any]]] = []
     for e in bio:
-        if e.key.startswith("msi:"):
-            return "msi", {"status": e.key.split(":", 1)[1]}
-        if e.key == "tmb":
-            for v in ents:
-                m = v.extra.get("m") if v.type == "value" else None
-                if isinstance(m, re.Match) and v.start > e.start:
-                    return "tmb", {**bounds(m, default_direction="min"), "unit": "mut/Mb"}
-            return "tmb", {
-                "min": 10,
-                "max": None,
-                "min_inclusive": True,
-                "max_inclusive": True,
-                "unit": "mut/Mb",
-            }
+        if e.key.startswith("msi:") and not any(k == "msi" for k, _ in parts):
+            parts.append(("msi", {"status": e.key.split(":", 1)[1]}))
+        if e.key == "tmb" and not any(k == "tmb" for k, _ in parts):
+            parts.append(("tmb", _tmb(e, ents)))
     if re.search(r"triple[- ]negative|\btnbc\b", vt):
         children = [_expr(m, "negative") for m in ("ER", "PR", "HER2")]
-        return "group", {"operator": "all", "children_rules": [("expression", c) for c in children]}
-    genes = [e for e in ents if e.type == "gene" and not targeted(view, e, end)]
+        negatives = [("expression", c) for c in children]
+        return [*parts, ("group", {"operator": "all", "children_rules": negatives})]
+    # A gene symbol right after a number is a unit ("TMB of 10 MB", "5 U"), not a gene.
+    genes = [
+        e
+        for e in ents
+        if e.type == "gene" and not targeted(view, e, end) and not re.search(r"\d\s*$", view[start : e.start])
+    ]
     expr_markers = [e for e in bio if e.key.startswith("expr:")]
     pd_l1 = [g for g in genes if g.key == "CD274"] + [e for e in expr_markers if e.key == "expr:PD-L1"]
     pd_l1 = [e for e in pd_l1 if _EXPRESSED.search(view, e.end, min(end, e.end + 40))]
     if pd_l1:
-        return "expression", _pd_l1(view, pd_l1[0], ents)
+        parts.append(("expression", _pd_l1(view, pd_l1[0], ents)))
+        genes = [g for g in genes if g.key != "CD274"]
     her2 = [g for g in genes if g.key == "ERBB2"] + [e for e in expr_markers if e.key == "expr:HER2"]
     her2_expr = her2 and re.search(
         r"ihc|ish\b|fish|[0-3]\s*\+|her2[- ]?(?:positive|negative|low|\+|-)|overexpress|score", vt
     )
-    if her2_expr:
-        return "expression", _her2(view[her2[0].start : end])
     status = _HER2_STATUS.search(vt)
-    if status:
-        return "expression", _her2(vt[status.start() :])
-    erpr = list(_ERPR.finditer(text, start, end)) + [
-        m for m in re.finditer(r"(?:estrogen|oestrogen|progesterone|hormone)[- ]receptor", vt)
-    ]
+    if her2_expr:
+        parts.append(("expression", _her2(view[her2[0].start : end])))
+    elif status:
+        parts.append(("expression", _her2(vt[status.start() :])))
+    if her2_expr or status:
+        genes = [g for g in genes if g.key != "ERBB2"]
+        expr_markers = [e for e in expr_markers if e.key != "expr:HER2"]
+    erpr = list(_ERPR.finditer(text, start, end)) + [m for m in _HORMONE_RECEPTOR.finditer(view, start, end)]
+    subjects = _subject_sentences(view, start, end)
+    erpr = sorted(
+        (m for m in erpr if not any(a <= m.start() < b for a, b in subjects)), key=lambda m: m.start()
+    )
     if erpr:
         first = erpr[0]
         marker = "PR" if "prog" in first.group().lower() or first.group() in ("PR", "PgR") else "ER"
         if "hormone" in first.group().lower() or first.group().startswith("HR"):
             marker = "HR"
         res = _RESULT.search(view, first.end(), min(end, first.end() + 40))
-        return "expression", _expr(marker, _result_word(res))
+        parts.append(("expression", _expr(marker, _result_word(res))))
+    bio = [e for e in bio if e.key not in ("expr:HER2",) or e in expr_markers]
+    alterations = _genes_altered(view, start, end, genes, bio, ents)
+    return [*parts, alterations] if alterations else parts
+
+
+def _tmb(e: Entity, ents: list[Entity]) -> dict[str, Any]:
+    for v in ents:
+        m = v.extra.get("m") if v.type == "value" else None
+        if isinstance(m, re.Match) and v.start > e.start:
+            return {**bounds(m, default_direction="min"), "unit": "mut/Mb"}
+    return {"min": 10, "max": None, "min_inclusive": True, "max_inclusive": True, "unit": "mut/Mb"}
+
+
+def _genes_altered(
+    view: str, start: int, end: int, genes: list[Entity], bio: list[Entity], ents: list[Entity]
+) -> tuple[str, dict[str, Any]] | None:
     as_gene = {"expr:HER2": "ERBB2", "expr:MET": "MET", "expr:AR": "AR"}
     genes += [
         Entity("gene", e.start, e.end, f"HGNC:{as_gene[e.key]}", as_gene[e.key])
@@ -115,6 +179,10 @@ def _alterations(
     for g in genes:
         if _in(g, permitted):
             continue  # "Participants whose tumors harbor KRAS mutations are eligible": no requirement
+        if g.key in [h.key for h in genes if h.start < g.start] and not any(
+            v.type == "variant" and g.end <= v.start <= g.end + 30 for v in ents
+        ):
+            continue  # the gene again, without a variant: "TP53 wild-type by IHC or NGS (... TP53 ...)"
         nxt = min([o.start for o in genes if o.start > g.start] + [end])
         own = [v for v in ents if v.type == "variant" and g.end <= v.start < nxt]
         text, variants = view, ents

@@ -104,14 +104,28 @@ _DISEASE_BESIDE = _MARKER_KINDS | {"stage"}
 
 def _marker_group(rule: dict[str, Any] | None) -> bool:
     children = (rule or {}).get("children_rules") or []
-    return (
-        bool(children)
-        and all(part[0] in _MARKER_KINDS | {"group"} for part in children)
-        and any(part[0] in _MARKER_KINDS for part in children)
-    )
+    return bool(children) and any(part[0] in _MARKER_KINDS for part in children)
 
 
 def _decide(
+    text: str, view: str, start: int, end: int, ents: list[Entity], vt: str
+) -> tuple[str, dict[str, Any] | None, float]:
+    """The criterion's kind and rule. A sentence that states a performance status, measurable disease or life
+    expectancy and a biomarker ("stage IV colorectal cancer positive for BRAF V600E mutation ... measurable
+    disease") requires all of them."""
+    kind, rule, confidence = _decide_one(text, view, start, end, ents, vt)
+    if kind in _BESIDE_BIOMARKERS and rule is not None:
+        bio = biomarkers.rule(text, view, start, end, ents)
+        if bio is not None:
+            parts = [(kind, rule), bio]
+            return "group", {"operator": "all", "children_rules": parts}, confidence
+    return kind, rule, confidence
+
+
+_BESIDE_BIOMARKERS = frozenset({"performance_status", "measurable_disease", "life_expectancy"})
+
+
+def _decide_one(
     text: str, view: str, start: int, end: int, ents: list[Entity], vt: str
 ) -> tuple[str, dict[str, Any] | None, float]:
     types = {e.type for e in ents}
@@ -180,7 +194,7 @@ def _decide(
 
 
 _GLUED = re.compile(
-    r"(?<![\w-])([A-Z][A-Z0-9]{1,6}?)([ACDEFGHIKLMNPQRSTVWY]\d{1,4}[ACDEFGHIKLMNPQRSTVWY])(?![\w])"
+    r"(?<![\w-])([A-Z][A-Z0-9]{1,6}?)([ACDEFGHIKLMNPQRSTVWY]\d{1,4}[ACDEFGHIKLMNPQRSTVWY]?)(?![\w])"
 )
 
 

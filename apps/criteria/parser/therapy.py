@@ -6,7 +6,7 @@ import re
 from functools import cache
 from typing import Any
 
-from . import lexicon
+from . import lexicon, scopes
 from .entities import Entity, cue
 from .values import days, number
 
@@ -145,7 +145,21 @@ _CATCH_ALL = frozenset({"medications"})
 _LIST_ITEM_CHARS = 70
 
 
+# A time window the record cannot measure ("within a period shorter than the cycle length", "for 5
+# half-lives"), or a judgment ("any concurrent treatment that would compromise the study"): a therapy
+# criterion, kept for review.
+_UNMEASURED = re.compile(
+    r"\b(?:within|for)\s+(?:a|the|its)\s+(?:period|time|duration|cycle)\b|\bshorter\s+than\s+(?:the|its|a)\b"
+    r"|\b(?:would|may|could|might)\s+(?:compromise|interfere|confound)\b"
+    r"|\bin\s+the\s+(?:opinion|judge?ment)\s+of\b"
+)
+
+
 def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict[str, Any] | None] | None:
+    # What a sentence permits names no prohibited therapy: "Prior receipt of other TKIs ... is permitted".
+    for a, b in scopes.permissions(view, start, end):
+        view = view[:a] + " " * (b - a) + view[b:]
+        ents = [e for e in ents if not (a <= e.start < b and e.type in ("drug", "procedure"))]
     tx = [e for e in ents if e.type in ("drug", "procedure")]
     vt = view[start:end]
     targeted = _targeted_classes(view, ents, end)
@@ -172,6 +186,8 @@ def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict
     worded = _THERAPY_WORDING.search(vt) or (_WITHIN_TIME.search(vt) and _WASHOUT.search(vt))
     if not worded and not (specific and len(vt.strip()) <= _LIST_ITEM_CHARS):
         return None
+    if _UNMEASURED.search(vt) or (re.search(r"half[- ]li", vt) and _washout_days(ents, vt) is None):
+        return "washout", None
     window = _washout_days(ents, vt)
     if window is not None and window <= 366 and _WASHOUT.search(vt):
         if (
