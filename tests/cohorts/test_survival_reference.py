@@ -81,17 +81,53 @@ def test_cox_reports_efron_ties_and_r_ci_methods_in_the_output(lung):
 
 
 def test_ph_test_matches_r_cox_zph_on_lung_age_sex(lung):
-    # R survival 3.x: cox.zph(coxph(Surv(time, status) ~ age + sex, lung)) prints
-    #   age 0.209 1 0.65; sex 2.60 1 0.11; GLOBAL 2.771 2 0.25
+    # tests/cohorts/data/R_OUTPUTS.md: cox.zph(coxph(Surv(time, status) ~ age + sex, lung))
+    #   age 0.209 1 0.65; sex 2.608 (issue 13); GLOBAL 2.771 2 0.25
     result = run_json(lung, "--time", "time", "--event", "status", "--covariates", "age,sex")
 
     terms = {t["term"]: t for t in result["cox"]["terms"]}
     assert round(terms["age"]["ph_test"]["chi2"], 3) == 0.209
     assert round(terms["age"]["ph_test"]["p"], 2) == 0.65
+    assert round(terms["sex"]["ph_test"]["chi2"], 3) == 2.608
     assert round(terms["sex"]["ph_test"]["p"], 2) == 0.11
     assert round(result["cox"]["ph_global"]["chi2"], 3) == 2.771
     assert round(result["cox"]["ph_global"]["p"], 2) == 0.25
     assert result["cox"]["ph_violated"] is False
+
+
+def test_ph_test_tests_each_term_with_every_coefficient_as_r_cox_zph_on_ovarian(shared_data, schema):
+    # tests/cohorts/data/R_OUTPUTS.md, survival's ?cox.zph example (survival-Ex.Rout.save):
+    #   age 0.698 1 0.40; ecog.ps 2.371 1 0.12; GLOBAL 3.633 2 0.16
+    result = run_json(
+        shared_data / "survival" / "ovarian.csv",
+        "--time", "futime", "--event", "fustat", "--covariates", "age,ecog.ps",
+    )  # fmt: skip
+
+    jsonschema.validate(result, schema)
+    terms = {t["term"]: t for t in result["cox"]["terms"]}
+    assert round(terms["age"]["ph_test"]["chi2"], 3) == 0.698
+    assert round(terms["age"]["ph_test"]["p"], 2) == 0.40
+    assert round(terms["ecog.ps"]["ph_test"]["chi2"], 3) == 2.371
+    assert round(terms["ecog.ps"]["ph_test"]["p"], 2) == 0.12
+    assert round(result["cox"]["ph_global"]["chi2"], 3) == 3.633
+    assert round(result["cox"]["ph_global"]["p"], 2) == 0.16
+    assert [(t["term"], t["df"]) for t in result["cox"]["ph_terms"]] == [("age", 1), ("ecog.ps", 1)]
+
+
+def test_a_factor_is_one_ph_test_term_with_k_minus_1_df_as_r_default(shared_data):
+    # R's cox.zph(terms = TRUE) tests a factor's indicators together; per indicator is terms = FALSE.
+    result = run_json(
+        shared_data / "survival" / "veteran.csv",
+        "--time", "time", "--event", "status", "--covariates", "trt,celltype,karno,age",
+    )  # fmt: skip
+
+    ph_terms = {t["term"]: t for t in result["cox"]["ph_terms"]}
+    assert ph_terms["celltype"]["df"] == 3
+    assert ph_terms["karno"]["df"] == 1
+    per_indicator = [t["term"] for t in result["cox"]["terms"] if t["term"].startswith("celltype=")]
+    assert len(per_indicator) == 3
+    # The global test does not depend on how the columns are grouped.
+    assert result["cox"]["ph_global"]["df"] == 6
 
 
 def test_logrank_by_sex_matches_r_survdiff(lung):

@@ -10,6 +10,7 @@ import pandas as pd
 from lifelines import CoxPHFitter
 from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 
+from .engine import CoxData
 from .table import Covariate
 from .zph import ZphTest, cox_zph
 
@@ -46,6 +47,7 @@ class CoxModel:
     lr_p: float
     concordance: float
     ph_global: ZphTest | None = None
+    ph_terms: ZphTest | None = None  # cox.zph's default terms = TRUE: one test per column
 
 
 class CoxFitError(ValueError):
@@ -74,7 +76,7 @@ def fit_cox(
         except (ConvergenceError, ConvergenceWarning, np.linalg.LinAlgError) as exc:
             raise CoxFitError(f"the model did not converge ({str(exc).splitlines()[0]})") from exc
     lr = fitter.log_likelihood_ratio_test()
-    ph_global = _ph_test(time, event, covariates, fitter)
+    ph_global, ph_terms = _ph_test(time, event, covariates, fitter)
     ph = ph_global.terms if ph_global else {}
     summary = fitter.summary
     terms = tuple(
@@ -101,16 +103,26 @@ def fit_cox(
         lr_p=float(lr.p_value),
         concordance=float(fitter.concordance_index_),
         ph_global=ph_global,
+        ph_terms=ph_terms,
     )
 
 
 def _ph_test(
     time: np.ndarray, event: np.ndarray, covariates: tuple[Covariate, ...], fitter: CoxPHFitter
-) -> ZphTest | None:
-    """cox.zph (R survival >= 3.0) with its default Kaplan-Meier time transform; None if singular."""
+) -> tuple[ZphTest | None, ZphTest | None]:
+    """cox.zph (R survival >= 3.0), default Kaplan-Meier transform: per coefficient and per column.
+
+    Returns (per coefficient, as `cox.zph(fit, terms = FALSE)`; per column, as R's default
+    `terms = TRUE`, where a factor's indicators are one test); (None, None) if singular.
+    """
     x = np.column_stack([c.values for c in covariates])
     beta = fitter.params_.loc[[c.term for c in covariates]].to_numpy()
+    data = CoxData.build(time, event, x)
+    columns = list(dict.fromkeys(c.column for c in covariates))
+    groups = [[j for j, c in enumerate(covariates) if c.column == column] for column in columns]
     try:
-        return cox_zph(time, event, x, beta, [c.term for c in covariates], transform="km")
+        per_coefficient = cox_zph(data, beta, [c.term for c in covariates], transform="km")
+        per_term = cox_zph(data, beta, columns, transform="km", terms=groups)
     except np.linalg.LinAlgError:
-        return None
+        return None, None
+    return per_coefficient, per_term

@@ -92,6 +92,12 @@ def to_dict(result: SurvivalResult) -> dict[str, Any]:
                 "p": model.ph_global.global_p,
                 "transform": model.ph_global.transform,
             },
+            "ph_terms": []
+            if model.ph_terms is None
+            else [
+                {"term": name, "chi2": chi2, "df": (model.ph_terms.term_df or {}).get(name, 1), "p": p}
+                for name, (chi2, p) in model.ph_terms.terms.items()
+            ],
         }
     return {
         "n": result.n,
