@@ -164,3 +164,26 @@ def fit(data: CoxData) -> Fit:
     except np.linalg.LinAlgError as exc:
         raise CoxEngineError("the information matrix is singular") from exc
     return Fit(beta, variance, loglik_null, loglik, iterations)
+
+
+def concordance(data: CoxData, beta: np.ndarray) -> float:
+    """Harrell's C as R's concordance() for a coxph fit: at each event time, the event row is compared
+    with every row of its stratum still at risk (start < t <= stop) that did not have an event at t;
+    tied risk scores count 1/2. Pairs are pooled over strata."""
+    eta = data.x @ beta
+    concordant = discordant = tied = 0.0
+    for i in np.flatnonzero(data.event == 1):
+        t = data.stop[i]
+        others = (
+            (data.strata == data.strata[i])
+            & (data.start < t)
+            & (data.stop >= t)
+            & ~((data.stop == t) & (data.event == 1))
+        )
+        diff = eta[i] - eta[others]
+        weight = data.weights[i] * data.weights[others]
+        concordant += float(weight[diff > 0].sum())
+        discordant += float(weight[diff < 0].sum())
+        tied += float(weight[diff == 0].sum())
+    total = concordant + discordant + tied
+    return float("nan") if total == 0 else (concordant + tied / 2) / total

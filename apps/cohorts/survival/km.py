@@ -37,13 +37,20 @@ class Estimate:
     upper: float | None
 
 
-def kaplan_meier(time: np.ndarray, event: np.ndarray, conf_level: float = 0.95) -> KMCurve:
+def kaplan_meier(
+    time: np.ndarray, event: np.ndarray, conf_level: float = 0.95, entry: np.ndarray | None = None
+) -> KMCurve:
+    """With `entry`, rows are at risk on (entry, time] (R's survfit on Surv(start, stop, event))."""
     times = np.asarray(time, dtype=float)
     events = np.asarray(event, dtype=int)
     unique, inverse = np.unique(times, return_inverse=True)
     n_event = np.bincount(inverse, weights=events, minlength=unique.size)
     n_total = np.bincount(inverse, minlength=unique.size).astype(float)
     n_risk = n_total[::-1].cumsum()[::-1]
+    if entry is not None:
+        starts = np.sort(np.asarray(entry, dtype=float))
+        # rows not yet entered at t: start >= t
+        n_risk = n_risk - (starts.size - np.searchsorted(starts, unique, side="left"))
     n_censor = n_total - n_event
     with np.errstate(divide="ignore", invalid="ignore"):
         surv = np.cumprod(1.0 - n_event / n_risk)
