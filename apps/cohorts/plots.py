@@ -82,7 +82,8 @@ def km_figure(
 
     too_small = [g.name for g in result.groups if g.too_small]
     heading = title or (f"Survival by {result.group_column}" if result.group_column else "Survival")
-    axes.set_title(heading, loc="left")
+    # The title sits above the CI note, never on it: the note is its own line under the title.
+    axes.set_title(heading, loc="left", pad=16)
     axes.set_ylabel("Survival probability")
     axes.set_ylim(0, 1.02)
     axes.set_xlim(0, last * 1.02)
@@ -92,7 +93,17 @@ def km_figure(
     note = f"{result.options.conf_level:.0%} CI: log (R survfit default), Greenwood"
     if too_small:
         note += f"; too small to show: {', '.join(too_small)}"
-    axes.text(1.0, 1.01, note, transform=axes.transAxes, ha="right", va="bottom", fontsize=7, color="#555555")
+    axes.text(
+        0.0,
+        1.01,
+        note,
+        transform=axes.transAxes,
+        ha="left",
+        va="bottom",
+        fontsize=7,
+        color="#555555",
+        gid="ci-note",
+    )
     axes.tick_params(labelbottom=False)
     table.set_ylim(-0.5, rows - 0.5)
     table.set_xticks(ticks)

@@ -70,3 +70,27 @@ def test_rendering_never_imports_pyplot(shared_data):
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert output.stdout.strip() == "False"
+
+
+def test_the_ci_note_never_overlaps_the_plot_title(shared_data):
+    import pandas as pd
+
+    from apps.cohorts import plots, survival
+
+    frame = pd.read_csv(shared_data / "survival" / "lung.csv", dtype=str)
+    result = survival.analyse(survival.prepare_table(frame, time="time", event="status", group="ph.ecog"))
+    title = "A long cohort name: NSCLC with TP53/STK11 co-mutation, overall survival from diagnosis"
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = plots.km_figure(result, title=title)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    axes = figure.axes[0]
+    (note,) = [t for t in axes.texts if t.get_gid() == "ci-note"]
+    titles = [t for t in (axes.title, axes._left_title, axes._right_title) if t.get_text()]
+    note_box = note.get_window_extent(renderer)
+    assert "95% CI" in note.get_text()
+    assert [t.get_text() for t in titles] == [title]
+    assert not any(note_box.overlaps(t.get_window_extent(renderer)) for t in titles)
