@@ -16,13 +16,11 @@ from apps.accounts.models import Site
 from apps.cohorts import services as cohorts
 from apps.cohorts import survival
 from apps.cohorts.models import Cohort, Stratification, SurvivalAnalysis
-from apps.patients.models import FollowUp, Therapy
 
-from .helpers import DX, coordinator, patient
+from .helpers import TREATED_FROM, coordinator, immortal_time_cohort
 
 pytestmark = pytest.mark.django_db
 NSCLC = "Inclusion Criteria:\n- Non-small cell lung cancer"
-TREATED_FROM = 400  # days after diagnosis
 
 
 @pytest.fixture
@@ -32,21 +30,7 @@ def site() -> Site:
 
 @pytest.fixture
 def cohort(site: Site) -> Cohort:
-    """40 patients who all die, one every 25 days; even-numbered ones alive at day 400 start
-    osimertinib then. The drug does nothing, but only survivors can receive it: immortal time."""
-    for i in range(40):
-        days = 20 + 25 * i
-        p = patient(f"pt-{i:03d}", site, egfr=True, days=days, died=True)
-        if i % 2 == 0 and days > TREATED_FROM:
-            Therapy.objects.create(
-                patient=p,
-                source_id=f"MedicationStatement/{i}",
-                drug_name="osimertinib",
-                drug_classes=["EGFR inhibitor"],
-                start_date=DX + dt.timedelta(days=TREATED_FROM),
-            )
-        if i % 3 == 0:  # progression recorded 10 days before death for every third patient
-            FollowUp.objects.filter(patient=p).update(progression_date=DX + dt.timedelta(days=days - 10))
+    immortal_time_cohort(site)
     owner = coordinator("carol", site)
     return cohorts.create_ad_hoc_cohort(
         owner=owner, name="lung", criteria_text=NSCLC, as_of=dt.date(2026, 1, 1)
