@@ -217,3 +217,33 @@ def test_rossi_cox_matches_the_published_r_model(shared_data):
     assert round(terms["prio"]["coef"], 5) == 0.09150
     assert round(result["cox"]["likelihood_ratio"]["chi2"], 2) == 33.27
     assert result["cox"]["likelihood_ratio"]["df"] == 7
+
+
+def test_a_factor_term_and_the_global_test_match_a_printed_r_cox_zph_on_veteran(shared_data):
+    # tests/cohorts/data/R_OUTPUTS.md, "cox.zph with a factor (veteran)": print(cox.zph(cox_model)) for
+    # coxph(Surv(time, status) ~ trt + celltype + karno + diagtime + age + prior, veteran)
+    result = run_json(
+        shared_data / "survival" / "veteran.csv",
+        "--time", "time", "--event", "status", "--covariates", "trt,celltype,karno,diagtime,age,prior",
+    )  # fmt: skip
+
+    printed = {
+        "trt": (0.2644, 1, 0.60712),
+        "celltype": (15.2274, 3, 0.00163),
+        "karno": (12.9352, 1, 0.00032),
+        "diagtime": (0.0129, 1, 0.90961),
+        "age": (1.8288, 1, 0.17627),
+        "prior": (2.1656, 1, 0.14113),
+    }
+    got = {
+        t["term"]: (round(t["chi2"], 4), t["df"], float(f"{t['p']:.5g}")) for t in result["cox"]["ph_terms"]
+    }
+    assert {k: (v[0], v[1]) for k, v in got.items()} == {k: (v[0], v[1]) for k, v in printed.items()}
+    assert all(abs(got[k][2] - printed[k][2]) < 5e-6 for k in printed)
+    assert round(result["cox"]["ph_global"]["chi2"], 4) == 34.5525
+    assert result["cox"]["ph_global"]["df"] == 8
+    terms = {t["term"]: t for t in result["cox"]["terms"]}
+    assert round(terms["karno"]["coef"], 5) == -0.03282
+    assert round(terms["trt"]["coef"], 4) == 0.2946
+    assert round(result["cox"]["concordance"], 3) == 0.736
+    assert round(result["cox"]["likelihood_ratio"]["chi2"], 1) == 62.1

@@ -295,7 +295,9 @@ def _competing(
             (),
             None,
             None,
-            note="competing risks need one row per patient, not (start, stop] rows",
+            note="not estimated on (start, stop] rows: the cumulative incidence and Fine-Gray model "
+            "need one row "
+            "per patient (for a treatment received during follow-up, use the landmark design)",
         )
     groups = []
     for g in analysable:
