@@ -163,3 +163,50 @@ def km_plot(
 
 def forest_plot(result: SurvivalResult, fmt: str = "svg", title: str | None = None) -> bytes:
     return render(forest_figure(result, title=title), fmt)
+
+
+def cif_figure(result: SurvivalResult, *, title: str | None = None) -> Figure:
+    """Cumulative incidence of the event of interest per group (cmprsk), with its log(-log) CI band."""
+    figure = Figure(figsize=(8, 5))
+    axes: Axes = figure.add_subplot(1, 1, 1)
+    groups = result.competing.groups if result.competing else ()
+    if not groups:
+        note = result.competing.note if result.competing else None
+        axes.text(0.5, 0.5, note or "no competing-risks analysis", ha="center", va="center", wrap=True)
+        axes.set_axis_off()
+        return figure
+    top = 0.0
+    for index, group in enumerate(groups):
+        colour = OKABE_ITO[index % len(OKABE_ITO)]
+        curve = group.curve
+        times = np.concatenate([[0.0], curve.time, [curve.max_time]])
+        cif = np.concatenate([[0.0], curve.cif, curve.cif[-1:] if curve.cif.size else [0.0]])
+        label = f"{group.name} (n={curve.n}, events={curve.events}, competing={curve.competing})"
+        axes.step(times, cif, where="post", color=colour, linewidth=1.8, label=label)
+        lower = np.concatenate([[0.0], np.nan_to_num(curve.lower, nan=0.0), np.nan_to_num(curve.lower[-1:])])
+        upper = np.concatenate([[0.0], np.nan_to_num(curve.upper, nan=0.0), np.nan_to_num(curve.upper[-1:])])
+        axes.fill_between(times, lower, upper, step="post", color=colour, alpha=0.15, linewidth=0)
+        top = max(top, float(np.nanmax(upper)) if upper.size else 0.0)
+    axes.set_ylim(0, min(1.0, max(0.1, top * 1.1)))
+    axes.set_xlim(left=0)
+    axes.set_xlabel(f"Time ({result.time_unit})")
+    axes.set_ylabel("Cumulative incidence")
+    axes.set_title(title or "Cumulative incidence", loc="left", pad=16)
+    axes.text(
+        0.0,
+        1.01,
+        f"{result.options.conf_level:.0%} CI: log(-log), cmprsk variance; competing events are not censoring",
+        transform=axes.transAxes,
+        ha="left",
+        va="bottom",
+        fontsize=7,
+        color="#555555",
+        gid="ci-note",
+    )
+    axes.grid(alpha=0.3)
+    axes.legend(loc="upper left", fontsize=8, frameon=False)
+    return figure
+
+
+def cif_plot(result: SurvivalResult, fmt: str = "svg", title: str | None = None) -> bytes:
+    return render(cif_figure(result, title=title), fmt)

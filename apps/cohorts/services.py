@@ -570,4 +570,8 @@ def render_plot(analysis: SurvivalAnalysis, plot: str, fmt: str) -> bytes:
         return plots.km_plot(result, fmt, title=title)
     if plot == "forest":
         return plots.forest_plot(result, fmt, title=title)
-    raise CohortInputError("plot: choose km or forest")
+    if plot == "cif":
+        if result.competing is None:
+            raise CohortInputError("plot: this analysis has no competing risks")
+        return plots.cif_plot(result, fmt, title=title)
+    raise CohortInputError("plot: choose km, forest or cif")

@@ -94,3 +94,26 @@ def test_the_ci_note_never_overlaps_the_plot_title(shared_data):
     assert "95% CI" in note.get_text()
     assert [t.get_text() for t in titles] == [title]
     assert not any(note_box.overlaps(t.get_window_extent(renderer)) for t in titles)
+
+
+def test_the_cumulative_incidence_plot_draws_one_curve_per_group_below_its_title(shared_data):
+    import pandas as pd
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from apps.cohorts import plots, survival
+
+    frame = pd.read_csv(shared_data / "survival" / "melanoma.csv", dtype=str)
+    table = survival.prepare_table(frame, time="time", event="dead", group="ulcer", event_type="event")
+    result = survival.analyse(table)
+
+    figure = plots.cif_figure(result, title="Death from melanoma, by ulceration")
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    axes = figure.axes[0]
+    assert len(axes.get_lines()) == 2
+    heights = [line.get_ydata()[-1] for line in axes.get_lines()]
+    assert heights == pytest.approx([g.curve.cif[-1] for g in result.competing.groups])
+    (note,) = [t for t in axes.texts if t.get_gid() == "ci-note"]
+    renderer = canvas.get_renderer()
+    assert not note.get_window_extent(renderer).overlaps(axes._left_title.get_window_extent(renderer))
+    assert plots.cif_plot(result, "png").startswith(b"\x89PNG")

@@ -162,6 +162,10 @@ def test_competing_death_shows_the_cumulative_incidence_and_grays_test(
     )  # fmt: skip
 
     section = html[html.index('id="cumulative-incidence"') :]
+    analysis = SurvivalAnalysis.objects.get(stratification=stratification)
+    svg = carol.get(reverse("coordinator:analysis-plot", args=[analysis.pk, "cif", "svg"]))
+    assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml"
+    assert reverse("coordinator:analysis-plot", args=[analysis.pk, "cif", "svg"]) in html
     assert "Competing risks: cumulative incidence of progression" in html
     assert "Gray&#x27;s test" in html or "Gray's test" in html
     assert re.search(r"<td>0\.\d{3} \(", section)
