@@ -186,6 +186,17 @@ def test_covariates_enter_the_fine_gray_model_as_given(data):
         assert got["se"] == pytest.approx(want.se)
 
 
+def test_fine_gray_has_the_group_and_the_covariates_as_the_contract_says(data):
+    result = run_json(
+        data / "melanoma.csv",
+        "--time", "time", "--event", "dead", "--event-type", "event", "--group", "ulcer",
+        "--covariates", "thickness",
+    )  # fmt: skip
+
+    assert [t["term"] for t in result["competing_risks"]["fine_gray"]["terms"]] == ["ulcer=1", "thickness"]
+    assert [t["term"] for t in result["cox"]["terms"]] == ["thickness"]  # the Cox rule is unchanged
+
+
 def test_text_output_names_the_competing_risks_method_and_the_tests(data):
     text = run_text(
         data / "bmt.csv", "--time", "T", "--event", "event_any", "--event-type", "Status", "--group", "Group"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -309,7 +310,8 @@ def _competing(
         gray = cr.gray_test(
             compared.time, compared.event_type, compared.group, analysable, strata=compared.strata
         )
-    source, terms = _model_terms(table, compared, analysable, options)
+    # The contract: Fine-Gray "for the group and the covariates" (the group even when covariates are given).
+    source, terms = _model_terms(table, compared, analysable, dataclasses.replace(options, group_in_cox=True))
     fine_gray = None
     note = None
     if terms and source.event_type is not None:
