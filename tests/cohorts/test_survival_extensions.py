@@ -197,6 +197,17 @@ def test_fine_gray_has_the_group_and_the_covariates_as_the_contract_says(data):
     assert [t["term"] for t in result["cox"]["terms"]] == ["thickness"]  # the Cox rule is unchanged
 
 
+def test_the_event_type_column_can_serve_as_the_event_column(data, schema):
+    # mgus2 (survival's "compete" vignette): event 0 censored, 1 plasma-cell malignancy, 2 death first
+    result = run_json(data / "mgus2.csv", "--time", "etime", "--event", "event", "--event-type", "event")
+
+    jsonschema.validate(result, schema)
+    frame = pd.read_csv(data / "mgus2.csv")
+    assert result["events"] == int((frame.event > 0).sum())
+    (group,) = result["competing_risks"]["groups"]
+    assert (group["events"], group["competing"]) == (115, 860)  # as survival's tests/zph.Rout.save tables
+
+
 def test_text_output_names_the_competing_risks_method_and_the_tests(data):
     text = run_text(
         data / "bmt.csv", "--time", "T", "--event", "event_any", "--event-type", "Status", "--group", "Group"

@@ -135,7 +135,9 @@ def prepare_table(
     """
     if time_unit not in TIME_UNITS:
         raise SurvivalInputError(f"time unit must be one of {', '.join(TIME_UNITS)}, not '{time_unit}'")
-    extra = [c for c in (event_type, start, strata) if c]
+    # `--event-type` may name the `--event` column itself: any code but 0 is then "an event".
+    same_column = bool(event_type) and event_type == event
+    extra = [c for c in (None if same_column else event_type, start, strata) if c]
     used = [time, event, *([group] if group else []), *covariates, *extra]
     _require_columns(frame, used, source)
     if len(set(used)) != len(used):
@@ -158,6 +160,8 @@ def prepare_table(
         if value < 0:
             raise SurvivalInputError(f"{source}: line {line}: column '{time}': negative time {raw_time}")
         status = _numeric_or_none(raw_event)
+        if same_column and status is not None and status.is_integer() and status >= 2:
+            status = 1.0
         if status not in (0.0, 1.0):
             raise SurvivalInputError(
                 f"{source}: line {line}: column '{event}': '{raw_event}' is not 0 (censored) or 1 (event)"

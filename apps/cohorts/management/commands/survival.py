@@ -58,7 +58,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--event-type",
             help="competing risks: column with 0 censored, 1 the event of interest, 2.. competing events "
-            "(--event stays the any-event 0/1 column)",
+            "(--event stays the any-event 0/1 column, or names this same column)",
         )
         parser.add_argument(
             "--start", help="counting-process data: column with each row's start; rows are (start, time]"
