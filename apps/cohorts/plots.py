@@ -63,7 +63,8 @@ def km_figure(
 
     for index, (group, curve) in enumerate(drawn):
         colour = OKABE_ITO[index % len(OKABE_ITO)]
-        times = np.concatenate([[0.0], curve.time])
+        # A group whose rows all enter late (treated, in the time-dependent design) starts at its entry.
+        times = np.concatenate([[curve.entry], curve.time])
         surv = np.concatenate([[1.0], curve.surv])
         label = f"{group.name} (n={group.n}, events={group.events})"
         axes.step(times, surv, where="post", color=colour, linewidth=1.8, label=label)

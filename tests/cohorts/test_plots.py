@@ -117,3 +117,25 @@ def test_the_cumulative_incidence_plot_draws_one_curve_per_group_below_its_title
     renderer = canvas.get_renderer()
     assert not note.get_window_extent(renderer).overlaps(axes._left_title.get_window_extent(renderer))
     assert plots.cif_plot(result, "png").startswith(b"\x89PNG")
+
+
+def test_a_group_that_enters_late_is_drawn_from_its_entry_not_from_zero():
+    import pandas as pd
+
+    from apps.cohorts import plots, survival
+
+    frame = pd.DataFrame(
+        {
+            "start": [0, 0, 0, 0, 5, 5, 5, 5],
+            "stop": [3, 4, 6, 8, 7, 9, 10, 12],
+            "event": [1, 1, 0, 1, 1, 0, 1, 1],
+            "treated": ["no"] * 4 + ["yes"] * 4,
+        }
+    )
+    table = survival.prepare_table(frame, time="stop", event="event", group="treated", start="start")
+
+    figure = plots.km_figure(survival.analyse(table))
+
+    no, yes = figure.axes[0].get_lines()[0], figure.axes[0].get_lines()[2]
+    assert no.get_xdata()[0] == 0
+    assert yes.get_xdata()[0] == 5

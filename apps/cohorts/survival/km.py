@@ -28,6 +28,7 @@ class KMCurve:
     lower: np.ndarray
     upper: np.ndarray
     conf_level: float = 0.95
+    entry: float = 0.0  # the first time anyone is at risk: > 0 for rows that all enter late
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,8 @@ def kaplan_meier(
         log_s = np.where(surv > 0, np.log(np.where(surv > 0, surv, 1.0)), np.nan)
         lower = np.exp(log_s - z * std_err)
         upper = np.minimum(np.exp(log_s + z * std_err), 1.0)
-    return KMCurve(unique, n_risk, n_event, n_censor, surv, std_err, lower, upper, conf_level)
+    first_entry = 0.0 if entry is None or np.size(entry) == 0 else max(0.0, float(np.min(entry)))
+    return KMCurve(unique, n_risk, n_event, n_censor, surv, std_err, lower, upper, conf_level, first_entry)
 
 
 def _approx_constant_right(xs: np.ndarray, p: float) -> int | None:
