@@ -180,6 +180,11 @@ class SurvivalAnalysis(models.Model):
         DAYS = "days"
         MONTHS = "months"
 
+    class TreatmentDesign(models.TextChoices):
+        COMPARISON = "comparison", "plain comparison of the subgroups"
+        TIME_DEPENDENT = "time_dependent", "treatment as a time-dependent covariate, (start, stop] Cox"
+        LANDMARK = "landmark", "landmark analysis: treated by the landmark time or not"
+
     stratification = models.ForeignKey(Stratification, on_delete=models.CASCADE, related_name="analyses")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -196,6 +201,16 @@ class SurvivalAnalysis(models.Model):
     min_size = models.PositiveIntegerField(default=10)
     min_events = models.PositiveIntegerField(default=5)
     sponsor_facing = models.BooleanField(default=False, help_text="suppress strata under 11 (PROMISES 3)")
+    competing_death = models.BooleanField(
+        default=False,
+        help_text="progression as the event of interest, death before progression as a competing event",
+    )
+    treatment_design = models.CharField(
+        max_length=16, choices=TreatmentDesign.choices, default=TreatmentDesign.COMPARISON
+    )
+    landmark_time = models.FloatField(
+        null=True, blank=True, help_text="for the landmark design, in time_unit"
+    )
     result = models.JSONField(help_text="apps.cohorts.survival.to_dict output, with exclusions")
     inputs = models.JSONField(help_text="the analysed table (times, events, groups, covariates; no ids)")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -208,6 +223,14 @@ class SurvivalAnalysis(models.Model):
             models.CheckConstraint(
                 name="sponsor_facing_analysis_suppresses_small_strata",
                 condition=Q(sponsor_facing=False) | Q(min_size__gte=11),
+            ),
+            models.CheckConstraint(
+                name="landmark_design_has_a_landmark_time",
+                condition=~Q(treatment_design="landmark") | Q(landmark_time__gt=0),
+            ),
+            models.CheckConstraint(
+                name="competing_death_only_for_progression",
+                condition=Q(competing_death=False) | Q(event="progression"),
             ),
         ]
 

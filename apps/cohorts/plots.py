@@ -63,7 +63,8 @@ def km_figure(
 
     for index, (group, curve) in enumerate(drawn):
         colour = OKABE_ITO[index % len(OKABE_ITO)]
-        times = np.concatenate([[0.0], curve.time])
+        # A group whose rows all enter late (treated, in the time-dependent design) starts at its entry.
+        times = np.concatenate([[curve.entry], curve.time])
         surv = np.concatenate([[1.0], curve.surv])
         label = f"{group.name} (n={group.n}, events={group.events})"
         axes.step(times, surv, where="post", color=colour, linewidth=1.8, label=label)
@@ -82,7 +83,8 @@ def km_figure(
 
     too_small = [g.name for g in result.groups if g.too_small]
     heading = title or (f"Survival by {result.group_column}" if result.group_column else "Survival")
-    axes.set_title(heading, loc="left")
+    # The title sits above the CI note, never on it: the note is its own line under the title.
+    axes.set_title(heading, loc="left", pad=16)
     axes.set_ylabel("Survival probability")
     axes.set_ylim(0, 1.02)
     axes.set_xlim(0, last * 1.02)
@@ -92,7 +94,17 @@ def km_figure(
     note = f"{result.options.conf_level:.0%} CI: log (R survfit default), Greenwood"
     if too_small:
         note += f"; too small to show: {', '.join(too_small)}"
-    axes.text(1.0, 1.01, note, transform=axes.transAxes, ha="right", va="bottom", fontsize=7, color="#555555")
+    axes.text(
+        0.0,
+        1.01,
+        note,
+        transform=axes.transAxes,
+        ha="left",
+        va="bottom",
+        fontsize=7,
+        color="#555555",
+        gid="ci-note",
+    )
     axes.tick_params(labelbottom=False)
     table.set_ylim(-0.5, rows - 0.5)
     table.set_xticks(ticks)
@@ -152,3 +164,50 @@ def km_plot(
 
 def forest_plot(result: SurvivalResult, fmt: str = "svg", title: str | None = None) -> bytes:
     return render(forest_figure(result, title=title), fmt)
+
+
+def cif_figure(result: SurvivalResult, *, title: str | None = None) -> Figure:
+    """Cumulative incidence of the event of interest per group (cmprsk), with its log(-log) CI band."""
+    figure = Figure(figsize=(8, 5))
+    axes: Axes = figure.add_subplot(1, 1, 1)
+    groups = result.competing.groups if result.competing else ()
+    if not groups:
+        note = result.competing.note if result.competing else None
+        axes.text(0.5, 0.5, note or "no competing-risks analysis", ha="center", va="center", wrap=True)
+        axes.set_axis_off()
+        return figure
+    top = 0.0
+    for index, group in enumerate(groups):
+        colour = OKABE_ITO[index % len(OKABE_ITO)]
+        curve = group.curve
+        times = np.concatenate([[0.0], curve.time, [curve.max_time]])
+        cif = np.concatenate([[0.0], curve.cif, curve.cif[-1:] if curve.cif.size else [0.0]])
+        label = f"{group.name} (n={curve.n}, events={curve.events}, competing={curve.competing})"
+        axes.step(times, cif, where="post", color=colour, linewidth=1.8, label=label)
+        lower = np.concatenate([[0.0], np.nan_to_num(curve.lower, nan=0.0), np.nan_to_num(curve.lower[-1:])])
+        upper = np.concatenate([[0.0], np.nan_to_num(curve.upper, nan=0.0), np.nan_to_num(curve.upper[-1:])])
+        axes.fill_between(times, lower, upper, step="post", color=colour, alpha=0.15, linewidth=0)
+        top = max(top, float(np.nanmax(upper)) if upper.size else 0.0)
+    axes.set_ylim(0, min(1.0, max(0.1, top * 1.1)))
+    axes.set_xlim(left=0)
+    axes.set_xlabel(f"Time ({result.time_unit})")
+    axes.set_ylabel("Cumulative incidence")
+    axes.set_title(title or "Cumulative incidence", loc="left", pad=16)
+    axes.text(
+        0.0,
+        1.01,
+        f"{result.options.conf_level:.0%} CI: log(-log), cmprsk variance; competing events are not censoring",
+        transform=axes.transAxes,
+        ha="left",
+        va="bottom",
+        fontsize=7,
+        color="#555555",
+        gid="ci-note",
+    )
+    axes.grid(alpha=0.3)
+    axes.legend(loc="upper left", fontsize=8, frameon=False)
+    return figure
+
+
+def cif_plot(result: SurvivalResult, fmt: str = "svg", title: str | None = None) -> bytes:
+    return render(cif_figure(result, title=title), fmt)

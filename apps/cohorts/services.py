@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from apps.cohorts import plots, strata, survival
 from apps.cohorts.models import Cohort, CohortMember, Stratification, SurvivalAnalysis
-from apps.cohorts.strata import facts
+from apps.cohorts.strata import facts, treatment
+from apps.cohorts.survival import DAYS_PER_MONTH
 from apps.criteria.parser import PARSER_VERSION, parse
 from apps.matching.eligibility import CriteriaError, evaluate, prepare
 from apps.matching.models import Match, MatchRun
@@ -275,6 +276,33 @@ def _covariate_values(name: str, record: PatientRecord) -> Any:
     return facts.cancer_type(record)
 
 
+DESIGN_NOTES = {
+    SurvivalAnalysis.TreatmentDesign.COMPARISON: "",
+    SurvivalAnalysis.TreatmentDesign.TIME_DEPENDENT: (
+        "treatment as a time-dependent covariate: each patient's follow-up is split at the first "
+        "treatment into untreated (start, stop] and treated rows (R tmerge tdc), Cox on (start, stop] "
+        "rows; curves by current treatment status (Simon-Makuch); no immortal time"
+    ),
+    SurvivalAnalysis.TreatmentDesign.LANDMARK: (
+        "landmark analysis: patients still at risk at the landmark, grouped by treatment received by "
+        "then, time counted from the landmark; no immortal time"
+    ),
+}
+IMMORTAL_TIME_WARNING = (
+    "subgroups by treatment received compared from the index date: the treated had to survive until "
+    "treatment (immortal time), which biases the comparison in their favour; prefer the time-dependent "
+    "or landmark design"
+)
+
+
+def treatment_rule(stratification: Stratification) -> dict[str, str] | None:
+    """The drug or drug class of a stratification by treatment received, else None."""
+    params = stratification.parameters or {}
+    if stratification.kind != Stratification.Kind.ATTRIBUTE or params.get("attribute") != "treatment":
+        return None
+    return {k: str(params[k]) for k in ("drug", "drug_class") if params.get(k)}
+
+
 def _options(analysis: SurvivalAnalysis, description: str) -> survival.AnalysisOptions:
     return survival.AnalysisOptions(
         landmarks=tuple(float(t) for t in analysis.landmarks),
@@ -299,9 +327,17 @@ def analyse_survival(
     min_size: int = 10,
     min_events: int = 5,
     sponsor_facing: bool = False,
+    competing_death: bool = False,
+    treatment_design: str = SurvivalAnalysis.TreatmentDesign.COMPARISON,
+    landmark_time: float | None = None,
     user: User | None = None,
 ) -> SurvivalAnalysis:
-    """Survival by subgroup from an explicit index date; stores the result and the analysed table."""
+    """Survival by subgroup from an explicit index date; stores the result and the analysed table.
+
+    `competing_death` (event = progression only): cumulative incidence of progression with death before
+    progression as a competing event (cmprsk). `treatment_design` (stratifications by treatment
+    received only): `time_dependent` or `landmark` (with `landmark_time`, in `time_unit`).
+    """
     if stratification.status != Stratification.Status.COMPLETED or not stratification.result:
         raise CohortInputError("stratification: not completed yet")
     if index_date not in SurvivalAnalysis.IndexDate.values:
@@ -315,6 +351,24 @@ def analyse_survival(
         )
     if therapy_line < 1 or min_size < 1 or min_events < 0:
         raise CohortInputError("therapy_line and min_size must be at least 1, min_events at least 0")
+    if competing_death and event != SurvivalAnalysis.Event.PROGRESSION:
+        raise CohortInputError(
+            "competing_death: only with event = progression (death is then the competing event)"
+        )
+    if treatment_design not in SurvivalAnalysis.TreatmentDesign.values:
+        raise CohortInputError(
+            f"treatment_design: choose from {', '.join(SurvivalAnalysis.TreatmentDesign.values)}"
+        )
+    drug = treatment_rule(stratification)
+    if treatment_design != SurvivalAnalysis.TreatmentDesign.COMPARISON and drug is None:
+        raise CohortInputError("treatment_design: only for a stratification by treatment received")
+    if treatment_design != SurvivalAnalysis.TreatmentDesign.COMPARISON and excluded_groups:
+        raise CohortInputError("excluded_groups: the treatment designs compare both groups; leave none out")
+    if treatment_design == SurvivalAnalysis.TreatmentDesign.LANDMARK:
+        if landmark_time is None or landmark_time <= 0:
+            raise CohortInputError("landmark_time: a positive time is required for the landmark design")
+    else:
+        landmark_time = None
     if sponsor_facing:
         min_size = max(min_size, SPONSOR_MIN_CELL)
     analysis = SurvivalAnalysis(
@@ -330,6 +384,9 @@ def analyse_survival(
         min_size=min_size,
         min_events=min_events,
         sponsor_facing=sponsor_facing,
+        competing_death=competing_death,
+        treatment_design=treatment_design,
+        landmark_time=landmark_time,
     )
 
     labels: dict[str, str] = stratification.result["labels"]
@@ -353,11 +410,23 @@ def analyse_survival(
     if not times.keys:
         raise CohortInputError("no patient of these subgroups has follow-up from the index date")
     by_key = {r.key: r for r in records}
+    outcomes = outcomes_of(pks[r.key] for r in grouped)
     frame = pd.DataFrame(
         {"time": times.time, "event": times.event, "group": [labels[str(pks[k])] for k in times.keys]}
     )
     for name in covariates:
         frame[name] = [_covariate_values(name, by_key[k]) for k in times.keys]
+    if competing_death:
+        frame["event_type"] = [
+            0 if not e else (1 if _progressed_first(outcomes[k]) else 2)
+            for k, e in zip(times.keys, times.event.tolist(), strict=True)
+        ]
+    design_excluded: dict[str, int] = {}
+    if treatment_design != SurvivalAnalysis.TreatmentDesign.COMPARISON and drug is not None:
+        frame, design_excluded, order = _treatment_frame(
+            frame, times, by_key, drug, stratification, treatment_design, landmark_time, index_date,
+            therapy_line, match_dates, time_unit,
+        )  # fmt: skip
     try:
         table = survival.prepare_table(
             frame,
@@ -367,6 +436,8 @@ def analyse_survival(
             covariates=list(covariates),
             time_unit=time_unit,
             source="cohort",
+            event_type="event_type" if competing_death else None,
+            start="start" if "start" in frame.columns else None,
         )
     except survival.SurvivalInputError as exc:
         raise CohortInputError(str(exc)) from exc
@@ -378,8 +449,16 @@ def analyse_survival(
     result = survival.analyse(table, _options(analysis, times.description))
     summary = survival.to_dict(result)
     summary["outcome"] = times.description
+    summary["design"] = {
+        "treatment_design": treatment_design,
+        "landmark_time": landmark_time,
+        "note": DESIGN_NOTES[SurvivalAnalysis.TreatmentDesign(treatment_design)]
+        or (IMMORTAL_TIME_WARNING if drug is not None else ""),
+        "competing_death": competing_death,
+    }
     summary["excluded"] = {
         **times.excluded,
+        **design_excluded,
         **({"not assigned to a subgroup": not_assigned} if not_assigned else {}),
         **({"in subgroups left out": in_excluded} if in_excluded else {}),
     }
@@ -388,6 +467,52 @@ def analyse_survival(
     analysis.inputs = _inputs(table)
     analysis.save()
     return analysis
+
+
+def _progressed_first(outcome: strata.Outcome) -> bool:
+    """Progression on or before death (the same day counts as progression)."""
+    return outcome.progression is not None and (outcome.death is None or outcome.progression <= outcome.death)
+
+
+def _treatment_frame(
+    frame: pd.DataFrame,
+    times: strata.Durations,
+    by_key: dict[str, PatientRecord],
+    drug: dict[str, str],
+    stratification: Stratification,
+    design: str,
+    landmark_time: float | None,
+    index_date: str,
+    therapy_line: int,
+    match_dates: dict[str, dt.date],
+    time_unit: str,
+) -> tuple[pd.DataFrame, dict[str, int], list[str]]:
+    """The analysed rows of a treatment design, with the treatment status as each row's group."""
+    groups = list((stratification.result or {})["groups"])
+    no, yes = groups[0], groups[1]
+    scale = DAYS_PER_MONTH if time_unit == "months" else 1.0
+    treated_after: list[float | None] = []
+    for key in times.keys:
+        record = by_key[key]
+        start = strata.index_date(record, index_date, line=therapy_line, match_date=match_dates.get(key))
+        first = facts.first_received(record, drug=drug.get("drug"), drug_class=drug.get("drug_class"))
+        treated_after.append(None if first is None or start is None else (first - start).days / scale)
+    if design == SurvivalAnalysis.TreatmentDesign.LANDMARK:
+        rows = treatment.landmark(times.time, times.event, treated_after, float(landmark_time or 0))
+        out = frame.loc[rows.keep].reset_index(drop=True)
+        out["time"] = rows.time
+        out["group"] = [yes if t else no for t in rows.treated]
+        lost = int((~rows.keep).sum())
+        return out, ({"event or end of follow-up before the landmark": lost} if lost else {}), [no, yes]
+    split = treatment.split_at_treatment(times.time, times.event, treated_after)
+    out = frame.iloc[split.owner].reset_index(drop=True)
+    out["start"] = split.start
+    out["time"] = split.stop
+    out["event"] = split.event
+    out["group"] = [yes if t else no for t in split.treated]
+    if "event_type" in out.columns:
+        out["event_type"] = np.where(split.event == 1, out["event_type"], 0)
+    return out, {}, [no, yes]
 
 
 def _group_column(stratification: Stratification) -> str:
@@ -407,6 +532,8 @@ def _inputs(table: survival.SurvivalTable) -> dict[str, Any]:
         "time_unit": table.time_unit,
         "group_column": table.group_column,
         "covariate_columns": list(table.covariate_columns),
+        "start": None if table.start is None else table.start.tolist(),
+        "event_type": None if table.event_type is None else table.event_type.tolist(),
     }
 
 
@@ -426,6 +553,10 @@ def stored_result(analysis: SurvivalAnalysis) -> survival.SurvivalResult:
         time_unit=data["time_unit"],
         group_column=data["group_column"],
         covariate_columns=tuple(data["covariate_columns"]),
+        start=None if data.get("start") is None else np.asarray(data["start"], dtype=float),
+        event_type=None if data.get("event_type") is None else np.asarray(data["event_type"], dtype=int),
+        event_type_column="event_type" if data.get("event_type") is not None else None,
+        start_column="start" if data.get("start") is not None else None,
     )
     return survival.analyse(table, _options(analysis, analysis.result.get("outcome", "")))
 
@@ -439,4 +570,8 @@ def render_plot(analysis: SurvivalAnalysis, plot: str, fmt: str) -> bytes:
         return plots.km_plot(result, fmt, title=title)
     if plot == "forest":
         return plots.forest_plot(result, fmt, title=title)
-    raise CohortInputError("plot: choose km or forest")
+    if plot == "cif":
+        if result.competing is None:
+            raise CohortInputError("plot: this analysis has no competing risks")
+        return plots.cif_plot(result, fmt, title=title)
+    raise CohortInputError("plot: choose km, forest or cif")

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.accounts.models import Role
 from apps.accounts.roles import has_role
-from apps.cohorts import plots
+from apps.cohorts import plots, survival
 from apps.cohorts import services as cohorts
 from apps.cohorts.models import Cohort, Stratification, SurvivalAnalysis
 from apps.trials.models import Trial
@@ -151,6 +151,9 @@ def stratification_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 excluded_groups=data.getlist("excluded_groups"),
                 landmarks=[float(t) for t in data.get("landmarks", "").replace(",", " ").split()],
                 sponsor_facing=data.get("sponsor_facing") == "on",
+                competing_death=data.get("competing_death") == "on",
+                treatment_design=data.get("treatment_design", SurvivalAnalysis.TreatmentDesign.COMPARISON),
+                landmark_time=float(data["landmark_time"]) if data.get("landmark_time") else None,
                 user=_user(request),
             )
         except (cohorts.CohortInputError, ValueError) as exc:
@@ -165,6 +168,9 @@ def stratification_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "index_dates": SurvivalAnalysis.IndexDate.choices,
         "events": SurvivalAnalysis.Event.choices,
         "covariates": cohorts.COVARIATES,
+        "treatment": cohorts.treatment_rule(stratification),
+        "designs": SurvivalAnalysis.TreatmentDesign.choices,
+        "immortal_time_warning": cohorts.IMMORTAL_TIME_WARNING,
         "analyses": stratification.analyses.all(),
         "running": stratification.status in (Stratification.Status.PENDING, Stratification.Status.RUNNING),
         "error": error,
@@ -188,12 +194,36 @@ def analysis_detail(request: HttpRequest, pk: int) -> HttpResponse:
     analysis = _analysis(request, pk)
     result = analysis.result
     terms = {t["term"].split("=", 1)[-1]: t for t in (result.get("cox") or {}).get("terms", [])}
-    rows = [{**g, "cox": terms.get(g["name"])} for g in result["groups"]]
+    rows = [
+        {
+            **g,
+            "cox": terms.get(g["name"]),
+            "median_text": survival.median_label(g.get("median"), *(g.get("median_ci") or [None, None])),
+        }
+        for g in result["groups"]
+    ]
+    competing = result.get("competing_risks")
+    fine_gray_terms = ((competing or {}).get("fine_gray") or {}).get("terms", [])
+    fine_gray = {t["term"].split("=", 1)[-1]: t for t in fine_gray_terms}
+    group_names = {g["name"] for g in result["groups"]}
     context = {
         "analysis": analysis,
         "result": result,
         "rows": rows,
         "other_terms": [t for name, t in terms.items() if name not in {g["name"] for g in result["groups"]}],
+        "landmark_rows": [(g["name"], m) for g in result["groups"] for m in g.get("landmarks", [])],
+        "rmst_rows": [(g["name"], g["rmst"]) for g in result["groups"] if g.get("rmst")],
+        "competing": competing,
+        "cif_rows": [
+            {
+                **g,
+                "final": g["curve"][-1] if g["curve"] else None,
+                "fine_gray": fine_gray.get(g["name"]),
+            }
+            for g in (competing or {}).get("groups", [])
+        ],
+        "fine_gray_other": [t for name, t in fine_gray.items() if name not in group_names],
+        "design": result.get("design") or {},
         "formats": list(plots.FORMATS),
     }
     return render(request, "coordinator/cohort_analysis.html", context)

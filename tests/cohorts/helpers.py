@@ -70,3 +70,30 @@ def lung_cohort(site: Site, n: int = 30) -> list[Patient]:
             patient(f"pt-{site.code}-{i:03d}", site, egfr=egfr, days=days, died=i % 4 != 3, ecog=i % 3)
         )
     return made
+
+
+TREATED_FROM = 400  # days after diagnosis
+
+
+def immortal_time_cohort(site: Site) -> list[Patient]:
+    """40 lung cancer patients who all die, one every 25 days; the even-numbered ones still alive on
+    day 400 start osimertinib (an EGFR inhibitor) then. The drug does nothing, but only survivors can
+    receive it (immortal time). Every third patient progresses 10 days before death."""
+    from apps.patients.models import Therapy
+
+    made = []
+    for i in range(40):
+        days = 20 + 25 * i
+        p = patient(f"pt-{site.code}-{i:03d}", site, egfr=True, days=days, died=True)
+        if i % 2 == 0 and days > TREATED_FROM:
+            Therapy.objects.create(
+                patient=p,
+                source_id=f"MedicationStatement/{i}",
+                drug_name="osimertinib",
+                drug_classes=["EGFR inhibitor"],
+                start_date=DX + dt.timedelta(days=TREATED_FROM),
+            )
+        if i % 3 == 0:
+            FollowUp.objects.filter(patient=p).update(progression_date=DX + dt.timedelta(days=days - 10))
+        made.append(p)
+    return made

@@ -81,17 +81,53 @@ def test_cox_reports_efron_ties_and_r_ci_methods_in_the_output(lung):
 
 
 def test_ph_test_matches_r_cox_zph_on_lung_age_sex(lung):
-    # R survival 3.x: cox.zph(coxph(Surv(time, status) ~ age + sex, lung)) prints
-    #   age 0.209 1 0.65; sex 2.60 1 0.11; GLOBAL 2.771 2 0.25
+    # tests/cohorts/data/R_OUTPUTS.md: cox.zph(coxph(Surv(time, status) ~ age + sex, lung))
+    #   age 0.209 1 0.65; sex 2.608 (issue 13); GLOBAL 2.771 2 0.25
     result = run_json(lung, "--time", "time", "--event", "status", "--covariates", "age,sex")
 
     terms = {t["term"]: t for t in result["cox"]["terms"]}
     assert round(terms["age"]["ph_test"]["chi2"], 3) == 0.209
     assert round(terms["age"]["ph_test"]["p"], 2) == 0.65
+    assert round(terms["sex"]["ph_test"]["chi2"], 3) == 2.608
     assert round(terms["sex"]["ph_test"]["p"], 2) == 0.11
     assert round(result["cox"]["ph_global"]["chi2"], 3) == 2.771
     assert round(result["cox"]["ph_global"]["p"], 2) == 0.25
     assert result["cox"]["ph_violated"] is False
+
+
+def test_ph_test_tests_each_term_with_every_coefficient_as_r_cox_zph_on_ovarian(shared_data, schema):
+    # tests/cohorts/data/R_OUTPUTS.md, survival's ?cox.zph example (survival-Ex.Rout.save):
+    #   age 0.698 1 0.40; ecog.ps 2.371 1 0.12; GLOBAL 3.633 2 0.16
+    result = run_json(
+        shared_data / "survival" / "ovarian.csv",
+        "--time", "futime", "--event", "fustat", "--covariates", "age,ecog.ps",
+    )  # fmt: skip
+
+    jsonschema.validate(result, schema)
+    terms = {t["term"]: t for t in result["cox"]["terms"]}
+    assert round(terms["age"]["ph_test"]["chi2"], 3) == 0.698
+    assert round(terms["age"]["ph_test"]["p"], 2) == 0.40
+    assert round(terms["ecog.ps"]["ph_test"]["chi2"], 3) == 2.371
+    assert round(terms["ecog.ps"]["ph_test"]["p"], 2) == 0.12
+    assert round(result["cox"]["ph_global"]["chi2"], 3) == 3.633
+    assert round(result["cox"]["ph_global"]["p"], 2) == 0.16
+    assert [(t["term"], t["df"]) for t in result["cox"]["ph_terms"]] == [("age", 1), ("ecog.ps", 1)]
+
+
+def test_a_factor_is_one_ph_test_term_with_k_minus_1_df_as_r_default(shared_data):
+    # R's cox.zph(terms = TRUE) tests a factor's indicators together; per indicator is terms = FALSE.
+    result = run_json(
+        shared_data / "survival" / "veteran.csv",
+        "--time", "time", "--event", "status", "--covariates", "trt,celltype,karno,age",
+    )  # fmt: skip
+
+    ph_terms = {t["term"]: t for t in result["cox"]["ph_terms"]}
+    assert ph_terms["celltype"]["df"] == 3
+    assert ph_terms["karno"]["df"] == 1
+    per_indicator = [t["term"] for t in result["cox"]["terms"] if t["term"].startswith("celltype=")]
+    assert len(per_indicator) == 3
+    # The global test does not depend on how the columns are grouped.
+    assert result["cox"]["ph_global"]["df"] == 6
 
 
 def test_logrank_by_sex_matches_r_survdiff(lung):
@@ -181,3 +217,33 @@ def test_rossi_cox_matches_the_published_r_model(shared_data):
     assert round(terms["prio"]["coef"], 5) == 0.09150
     assert round(result["cox"]["likelihood_ratio"]["chi2"], 2) == 33.27
     assert result["cox"]["likelihood_ratio"]["df"] == 7
+
+
+def test_a_factor_term_and_the_global_test_match_a_printed_r_cox_zph_on_veteran(shared_data):
+    # tests/cohorts/data/R_OUTPUTS.md, "cox.zph with a factor (veteran)": print(cox.zph(cox_model)) for
+    # coxph(Surv(time, status) ~ trt + celltype + karno + diagtime + age + prior, veteran)
+    result = run_json(
+        shared_data / "survival" / "veteran.csv",
+        "--time", "time", "--event", "status", "--covariates", "trt,celltype,karno,diagtime,age,prior",
+    )  # fmt: skip
+
+    printed = {
+        "trt": (0.2644, 1, 0.60712),
+        "celltype": (15.2274, 3, 0.00163),
+        "karno": (12.9352, 1, 0.00032),
+        "diagtime": (0.0129, 1, 0.90961),
+        "age": (1.8288, 1, 0.17627),
+        "prior": (2.1656, 1, 0.14113),
+    }
+    got = {
+        t["term"]: (round(t["chi2"], 4), t["df"], float(f"{t['p']:.5g}")) for t in result["cox"]["ph_terms"]
+    }
+    assert {k: (v[0], v[1]) for k, v in got.items()} == {k: (v[0], v[1]) for k, v in printed.items()}
+    assert all(abs(got[k][2] - printed[k][2]) < 5e-6 for k in printed)
+    assert round(result["cox"]["ph_global"]["chi2"], 4) == 34.5525
+    assert result["cox"]["ph_global"]["df"] == 8
+    terms = {t["term"]: t for t in result["cox"]["terms"]}
+    assert round(terms["karno"]["coef"], 5) == -0.03282
+    assert round(terms["trt"]["coef"], 4) == 0.2946
+    assert round(result["cox"]["concordance"], 3) == 0.736
+    assert round(result["cox"]["likelihood_ratio"]["chi2"], 1) == 62.1

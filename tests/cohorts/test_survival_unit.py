@@ -216,3 +216,19 @@ def test_a_prognostic_biomarker_is_recovered_the_true_hazard_ratio_lies_in_the_9
     assert term.term == "marker=positive"
     assert term.hr_lower < 0.5 < term.hr_upper
     assert result.logrank is not None and result.logrank.p < 0.001
+
+
+@pytest.mark.parametrize(
+    ("value", "lower", "upper", "label"),
+    [
+        (270.0, 212.0, 310.0, "270 (212-310)"),
+        (31.0, 18.0, None, "31 (18-not reached)"),
+        (118.0, None, None, "118 (CI not estimable)"),
+        (None, None, None, "not reached"),
+        (None, 900.0, None, "not reached (lower limit 900)"),
+    ],
+)
+def test_a_median_reads_not_reached_instead_of_na(value, lower, upper, label):
+    from apps.cohorts.survival.report import median_label
+
+    assert median_label(value, lower, upper) == label

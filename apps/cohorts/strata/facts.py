@@ -146,3 +146,21 @@ def received(record: PatientRecord, *, drug: str | None = None, drug_class: str 
         or (klass and klass in {c.lower() for c in t.drug_classes})
         for t in record.therapies
     )
+
+
+def first_received(
+    record: PatientRecord, *, drug: str | None = None, drug_class: str | None = None
+) -> dt.date | None:
+    """The earliest start date of the drug (or any drug of the class); None if never received or undated."""
+    name = (drug or "").strip().lower()
+    klass = (drug_class or "").strip().lower()
+    dates = [
+        t.date
+        for t in record.therapies
+        if t.date is not None
+        and (
+            (name and t.drug_name.strip().lower() == name)
+            or (klass and klass in {c.lower() for c in t.drug_classes})
+        )
+    ]
+    return min(dates) if dates else None

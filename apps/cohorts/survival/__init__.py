@@ -4,7 +4,7 @@ from .analysis import METHODS, AnalysisOptions, GroupResult, Landmark, SurvivalR
 from .cox import CoxFitError, CoxModel, CoxTerm, fit_cox
 from .km import Estimate, KMCurve, RestrictedMean, kaplan_meier, quantile, restricted_mean, survival_at
 from .logrank import LogRank, PairwiseLogRank, holm
-from .report import render_text, to_dict
+from .report import median_label, render_text, to_dict
 from .table import (
     DAYS_PER_MONTH,
     Covariate,
@@ -39,6 +39,7 @@ __all__ = [
     "fit_cox",
     "holm",
     "kaplan_meier",
+    "median_label",
     "prepare_table",
     "quantile",
     "render_text",

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import competing as cr
 from . import km
 from . import logrank as logrank_tests
-from .cox import CoxFitError, CoxModel, fit_cox
+from .cox import CoxFitError, CoxModel, fit_cox, fit_cox_general
 from .table import Covariate, SurvivalInputError, SurvivalTable
 
 METHODS = {
@@ -26,6 +28,23 @@ METHODS = {
     "test for adding X*g(t), per coefficient (terms=FALSE) and global; a term is flagged at p < 0.05",
     "missing": "complete cases: rows missing time, event, group or a covariate are left out (dropped)",
 }
+COUNTING_PROCESS_METHODS = {
+    "cox": "Cox proportional hazards on (start, stop] rows, as R coxph(Surv(start, stop, event) ~ ...): "
+    "Efron ties, a row is at risk at t when start < t <= stop; Wald CI and p; likelihood-ratio test; "
+    "concordance over the rows at risk at each event time (R concordance())",
+    "kaplan_meier": "Kaplan-Meier on (start, stop] rows (R survfit(Surv(start, stop, event) ~ group)): "
+    "at risk at t when start < t <= stop; Greenwood variance; CI conf.type='log'",
+    "logrank": "not computed: R's survdiff does not accept (start, stop] data; use the Cox model's "
+    "likelihood-ratio test",
+}
+STRATA_METHOD = "; stratified: a separate baseline hazard per stratum, as + strata(COL) in R coxph"
+COMPETING_METHOD = (
+    "competing risks as R cmprsk: cumulative incidence of event type 1 per group (Aalen-Johansen, "
+    "cmprsk::cuminc) with cmprsk's variance and a 95% CI on the log(-log) scale (as tidycmprsk); "
+    "Gray's test between groups "
+    "(rho = 0, stratified by --strata if given); Fine-Gray subdistribution hazard ratios (cmprsk::crr, "
+    "Breslow ties, sandwich variance); codes 2.. are competing events, not censoring"
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +79,24 @@ class GroupResult:
 
 
 @dataclass(frozen=True)
+class CifGroup:
+    name: str
+    curve: cr.CifCurve
+    landmarks: tuple[tuple[float, tuple[float, float, float, float] | None], ...] = ()
+
+
+@dataclass(frozen=True)
+class CompetingRisksResult:
+    event_type_column: str
+    competing_codes: tuple[int, ...]
+    groups: tuple[CifGroup, ...]
+    gray: cr.GrayTest | None
+    fine_gray: cr.FineGrayModel | None
+    note: str | None = None
+    method: str = COMPETING_METHOD
+
+
+@dataclass(frozen=True)
 class SurvivalResult:
     n: int
     events: int
@@ -75,10 +112,19 @@ class SurvivalResult:
     rmst_tau: float | None = None
     rmst_tau_rule: str | None = None
     options: AnalysisOptions = field(default_factory=AnalysisOptions)
+    competing: CompetingRisksResult | None = None
+    counting_process: bool = False
+    strata_column: str | None = None
 
     @property
     def methods(self) -> dict[str, str]:
         notes = dict(METHODS)
+        if self.counting_process:
+            notes.update(COUNTING_PROCESS_METHODS)
+        if self.strata_column:
+            notes["cox"] += STRATA_METHOD + f" ({self.strata_column})"
+        if self.competing is not None:
+            notes["competing_risks"] = self.competing.method
         notes["confidence_level"] = f"{self.options.conf_level:.0%} two-sided"
         if self.rmst_tau_rule:
             notes["rmst"] += f"; tau = {self.rmst_tau_rule}"
@@ -120,7 +166,12 @@ def analyse(table: SurvivalTable, options: AnalysisOptions | None = None) -> Sur
         g for g in table.group_order if sizes[g][0] >= options.min_size and sizes[g][1] >= options.min_events
     )
     curves = {
-        g: km.kaplan_meier(table.time[table.group == g], table.event[table.group == g], options.conf_level)
+        g: km.kaplan_meier(
+            table.time[table.group == g],
+            table.event[table.group == g],
+            options.conf_level,
+            entry=None if table.start is None else table.start[table.group == g],
+        )
         for g in analysable
     }
     tau, tau_rule = _rmst_tau(curves, options.rmst_tau)
@@ -130,10 +181,11 @@ def analyse(table: SurvivalTable, options: AnalysisOptions | None = None) -> Sur
 
     compared = table.subset(np.isin(table.group, analysable)) if analysable else table
     overall = pairs = None
-    if len(analysable) >= 2:
+    if len(analysable) >= 2 and table.start is None:
         overall = logrank_tests.overall(compared.time, compared.event, compared.group)
         pairs = logrank_tests.pairwise(compared.time, compared.event, compared.group, analysable)
     cox, cox_note = _cox(table, compared, analysable, options)
+    competing = _competing(table, compared, analysable, options)
     return SurvivalResult(
         n=table.n,
         events=table.events,
@@ -149,6 +201,9 @@ def analyse(table: SurvivalTable, options: AnalysisOptions | None = None) -> Sur
         rmst_tau=tau,
         rmst_tau_rule=tau_rule,
         options=options,
+        competing=competing,
+        counting_process=table.start is not None,
+        strata_column=table.strata_column,
     )
 
 
@@ -185,9 +240,10 @@ def _group_result(
     )
 
 
-def _cox(
+def _model_terms(
     table: SurvivalTable, compared: SurvivalTable, analysable: tuple[str, ...], options: AnalysisOptions
-) -> tuple[CoxModel | None, str | None]:
+) -> tuple[SurvivalTable, list[Covariate]]:
+    """The rows and terms of the regression models: group indicators against the first, and/or covariates."""
     with_group = options.group_in_cox if options.group_in_cox is not None else not table.covariates
     with_group = with_group and table.group_column is not None and len(analysable) >= 2
     source = compared if with_group else table
@@ -200,9 +256,73 @@ def _cox(
             for g in analysable[1:]
         ]
     terms += list(source.covariates)
+    return source, terms
+
+
+def _cox(
+    table: SurvivalTable, compared: SurvivalTable, analysable: tuple[str, ...], options: AnalysisOptions
+) -> tuple[CoxModel | None, str | None]:
+    source, terms = _model_terms(table, compared, analysable, options)
     if not terms:
         return None, None
     try:
+        if source.start is not None or source.strata is not None:
+            model = fit_cox_general(
+                source.time,
+                source.event,
+                tuple(terms),
+                options.conf_level,
+                start=source.start,
+                strata=source.strata,
+                strata_column=source.strata_column,
+            )
+            return model, None
         return fit_cox(source.time, source.event, tuple(terms), options.conf_level), None
     except CoxFitError as exc:
         return None, f"Cox model not estimated: {exc}"
+
+
+def _competing(
+    table: SurvivalTable, compared: SurvivalTable, analysable: tuple[str, ...], options: AnalysisOptions
+) -> CompetingRisksResult | None:
+    if table.event_type is None:
+        return None
+    column = table.event_type_column or "event_type"
+    codes = tuple(sorted(int(c) for c in set(table.event_type.tolist()) if c >= 2))
+    if table.start is not None:
+        return CompetingRisksResult(
+            column,
+            codes,
+            (),
+            None,
+            None,
+            note="not estimated on (start, stop] rows: the cumulative incidence and Fine-Gray model "
+            "need one row "
+            "per patient (for a treatment received during follow-up, use the landmark design)",
+        )
+    groups = []
+    for g in analysable:
+        rows = table.group == g
+        curve = cr.cumulative_incidence(table.time[rows], table.event_type[rows], 1, options.conf_level)
+        groups.append(CifGroup(g, curve, tuple((t, curve.at(t)) for t in options.landmarks)))
+    gray = None
+    if len(analysable) >= 2 and compared.event_type is not None:
+        gray = cr.gray_test(
+            compared.time, compared.event_type, compared.group, analysable, strata=compared.strata
+        )
+    # The contract: Fine-Gray "for the group and the covariates" (the group even when covariates are given).
+    source, terms = _model_terms(table, compared, analysable, dataclasses.replace(options, group_in_cox=True))
+    fine_gray = None
+    note = None
+    if terms and source.event_type is not None:
+        try:
+            fine_gray = cr.fine_gray(
+                source.time,
+                source.event_type,
+                np.column_stack([t.values for t in terms]),
+                [t.term for t in terms],
+                options.conf_level,
+            )
+        except (cr.CompetingRisksError, np.linalg.LinAlgError) as exc:
+            note = f"Fine-Gray model not estimated: {exc}"
+    return CompetingRisksResult(column, codes, tuple(groups), gray, fine_gray, note)

@@ -28,6 +28,7 @@ class KMCurve:
     lower: np.ndarray
     upper: np.ndarray
     conf_level: float = 0.95
+    entry: float = 0.0  # the first time anyone is at risk: > 0 for rows that all enter late
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,20 @@ class Estimate:
     upper: float | None
 
 
-def kaplan_meier(time: np.ndarray, event: np.ndarray, conf_level: float = 0.95) -> KMCurve:
+def kaplan_meier(
+    time: np.ndarray, event: np.ndarray, conf_level: float = 0.95, entry: np.ndarray | None = None
+) -> KMCurve:
+    """With `entry`, rows are at risk on (entry, time] (R's survfit on Surv(start, stop, event))."""
     times = np.asarray(time, dtype=float)
     events = np.asarray(event, dtype=int)
     unique, inverse = np.unique(times, return_inverse=True)
     n_event = np.bincount(inverse, weights=events, minlength=unique.size)
     n_total = np.bincount(inverse, minlength=unique.size).astype(float)
     n_risk = n_total[::-1].cumsum()[::-1]
+    if entry is not None:
+        starts = np.sort(np.asarray(entry, dtype=float))
+        # rows not yet entered at t: start >= t
+        n_risk = n_risk - (starts.size - np.searchsorted(starts, unique, side="left"))
     n_censor = n_total - n_event
     with np.errstate(divide="ignore", invalid="ignore"):
         surv = np.cumprod(1.0 - n_event / n_risk)
@@ -55,7 +63,8 @@ def kaplan_meier(time: np.ndarray, event: np.ndarray, conf_level: float = 0.95) 
         log_s = np.where(surv > 0, np.log(np.where(surv > 0, surv, 1.0)), np.nan)
         lower = np.exp(log_s - z * std_err)
         upper = np.minimum(np.exp(log_s + z * std_err), 1.0)
-    return KMCurve(unique, n_risk, n_event, n_censor, surv, std_err, lower, upper, conf_level)
+    first_entry = 0.0 if entry is None or np.size(entry) == 0 else max(0.0, float(np.min(entry)))
+    return KMCurve(unique, n_risk, n_event, n_censor, surv, std_err, lower, upper, conf_level, first_entry)
 
 
 def _approx_constant_right(xs: np.ndarray, p: float) -> int | None:

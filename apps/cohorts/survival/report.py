@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .analysis import GroupResult, SurvivalResult
+from .analysis import CompetingRisksResult, GroupResult, SurvivalResult
 from .km import Estimate
 from .table import DAYS_PER_MONTH
 
@@ -92,8 +92,19 @@ def to_dict(result: SurvivalResult) -> dict[str, Any]:
                 "p": model.ph_global.global_p,
                 "transform": model.ph_global.transform,
             },
+            "ph_terms": []
+            if model.ph_terms is None
+            else [
+                {"term": name, "chi2": chi2, "df": (model.ph_terms.term_df or {}).get(name, 1), "p": p}
+                for name, (chi2, p) in model.ph_terms.terms.items()
+            ],
+            "counting_process": model.counting_process,
+            "strata": model.strata_column,
+            "n_strata": model.n_strata,
         }
-    return {
+        if math.isnan(model.concordance):
+            del cox["concordance"]
+    out: dict[str, Any] = {
         "n": result.n,
         "events": result.events,
         "dropped": result.dropped,
@@ -112,6 +123,72 @@ def to_dict(result: SurvivalResult) -> dict[str, Any]:
         "cox_note": result.cox_note,
         "methods": result.methods,
     }
+    if result.competing is not None:
+        out["competing_risks"] = competing_dict(result.competing)
+    return out
+
+
+def _ci(lower: float, upper: float) -> list[float | None]:
+    return [_num(float(lower)), _num(float(upper))]
+
+
+def competing_dict(cr: CompetingRisksResult) -> dict[str, Any]:
+    """The optional `competing_risks` object of the contract (survival.schema.json)."""
+    fine_gray = None
+    if cr.fine_gray is not None:
+        fine_gray = {
+            "n": cr.fine_gray.n,
+            "events": cr.fine_gray.events,
+            "competing": cr.fine_gray.competing,
+            "converged": cr.fine_gray.converged,
+            "terms": [
+                {
+                    "term": t.term,
+                    "coef": t.coef,
+                    "se": t.se,
+                    "shr": t.shr,
+                    "shr_ci": _ci(t.shr_lower, t.shr_upper),
+                    "z": t.z,
+                    "p": t.p,
+                }
+                for t in cr.fine_gray.terms
+            ],
+        }
+    return {
+        "event_type_column": cr.event_type_column,
+        "event_of_interest": 1,
+        "competing_codes": list(cr.competing_codes),
+        "groups": [
+            {
+                "name": g.name,
+                "n": g.curve.n,
+                "events": g.curve.events,
+                "competing": g.curve.competing,
+                "curve": [
+                    {
+                        "time": float(t),
+                        "cif": float(c),
+                        "se": float(math.sqrt(max(v, 0.0))),
+                        "ci": _ci(lo, hi),
+                    }
+                    for t, c, v, lo, hi in zip(
+                        g.curve.time, g.curve.cif, g.curve.variance, g.curve.lower, g.curve.upper, strict=True
+                    )
+                ],
+                "landmarks": [
+                    {"time": t, "cif": None, "ci": [None, None]}
+                    if value is None
+                    else {"time": t, "cif": value[0], "ci": _ci(value[2], value[3])}
+                    for t, value in g.landmarks
+                ],
+            }
+            for g in cr.groups
+        ],
+        "gray_test": None if cr.gray is None else {"chi2": cr.gray.chi2, "df": cr.gray.df, "p": cr.gray.p},
+        "fine_gray": fine_gray,
+        "note": cr.note,
+        "method": cr.method,
+    }
 
 
 def _fmt(value: float | None, digits: int = 4) -> str:
@@ -126,19 +203,32 @@ def _interval(estimate: Estimate, digits: int = 4) -> str:
     return f"{_fmt(estimate.value, digits)} ({_fmt(estimate.lower, digits)}-{_fmt(estimate.upper, digits)})"
 
 
+def median_label(value: float | None, lower: float | None, upper: float | None, digits: int = 4) -> str:
+    """A median and its CI for people: "not reached" where the curve (or its upper limit) never reaches
+    one half, "CI not estimable" where neither limit exists (R prints NA-NA)."""
+    if value is None:
+        return "not reached" if lower is None else f"not reached (lower limit {_fmt(lower, digits)})"
+    if lower is None and upper is None:
+        return f"{_fmt(value, digits)} (CI not estimable)"
+    low = "not estimable" if lower is None else _fmt(lower, digits)
+    high = "not reached" if upper is None else _fmt(upper, digits)
+    return f"{_fmt(value, digits)} ({low}-{high})"
+
+
 def render_text(result: SurvivalResult) -> str:
     level = f"{result.options.conf_level:.0%}"
     lines = [
         f"n = {result.n}, events = {result.events}, dropped = {result.dropped}; time in {result.time_unit}",
         "",
-        f"{'group':<16}{'n':>6}{'events':>8}   median ({level} CI)        rmst (se)",
+        f"{'group':<16}{'n':>6}{'events':>8}   median ({level} CI)             rmst (se)",
     ]
     for g in result.groups:
         if g.too_small:
             lines.append(f"{g.name:<16}{g.n:>6}{g.events:>8}   too small to report")
             continue
         rmst = f"{g.rmst.value:.1f} ({g.rmst.se:.1f})" if g.rmst else ""
-        lines.append(f"{g.name:<16}{g.n:>6}{g.events:>8}   {_interval(g.median):<25}{rmst}")
+        median = median_label(g.median.value, g.median.lower, g.median.upper)
+        lines.append(f"{g.name:<16}{g.n:>6}{g.events:>8}   {median:<30}{rmst}")
     if result.suppressed_groups:
         lines.append(
             f"suppressed (fewer than {result.options.suppress_below} patients): "
@@ -162,7 +252,10 @@ def render_text(result: SurvivalResult) -> str:
         model = result.cox
         lines += [
             "",
-            f"Cox model (n = {model.n}, events = {model.events})",
+            f"Cox model (n = {model.n}, events = {model.events}"
+            + ("; (start, stop] rows" if model.counting_process else "")
+            + (f"; strata: {model.strata_column} ({model.n_strata})" if model.strata_column else "")
+            + ")",
             f"  {'term':<18}{'coef':>10}{'HR':>9}   {level} CI         {'p':>9}   PH test p",
         ]
         for t in model.terms:
@@ -183,5 +276,37 @@ def render_text(result: SurvivalResult) -> str:
         )
     if result.cox_note:
         lines += ["", result.cox_note]
+    if result.competing is not None:
+        lines += _competing_lines(result.competing, level)
     lines += ["", "methods:"] + [f"  {key}: {text}" for key, text in result.methods.items()]
     return "\n".join(lines) + "\n"
+
+
+def _competing_lines(cr: CompetingRisksResult, level: str) -> list[str]:
+    lines = [
+        "",
+        f"competing risks ({cr.event_type_column}: 1 = event of interest; competing: "
+        f"{', '.join(str(c) for c in cr.competing_codes) or 'none'})",
+    ]
+    if cr.note:
+        lines.append(f"  {cr.note}")
+    for g in cr.groups:
+        final = f"{g.curve.cif[-1]:.3f}" if g.curve.cif.size else "0"
+        lines.append(
+            f"  {g.name:<16} n = {g.curve.n}, events = {g.curve.events}, competing = {g.curve.competing}, "
+            f"cumulative incidence at last event = {final}"
+        )
+        for at, value in g.landmarks:
+            text = "beyond follow-up" if value is None else f"{value[0]:.3f} ({value[2]:.3g}-{value[3]:.3g})"
+            lines.append(f"    t={at:<8g} cumulative incidence ({level} CI) {text}")
+    if cr.gray:
+        lines.append(f"  Gray's test: chi2 = {cr.gray.chi2:.3f} on {cr.gray.df} df, p = {_fmt_p(cr.gray.p)}")
+    if cr.fine_gray:
+        lines.append(f"  Fine-Gray (n = {cr.fine_gray.n}, events = {cr.fine_gray.events})")
+        lines.append(f"    {'term':<18}{'coef':>10}{'sHR':>9}   {level} CI         {'p':>9}")
+        for t in cr.fine_gray.terms:
+            lines.append(
+                f"    {t.term:<18}{t.coef:>10.5f}{t.shr:>9.4f}   "
+                f"{t.shr_lower:.4f}-{t.shr_upper:.4f}{_fmt_p(t.p):>11}"
+            )
+    return lines

@@ -40,6 +40,13 @@ class SurvivalTable:
     time_unit: str = "days"
     group_column: str | None = None
     covariate_columns: tuple[str, ...] = field(default_factory=tuple)
+    # Optional, for competing risks, counting-process (start, stop] rows and stratified Cox.
+    event_type: np.ndarray | None = None
+    start: np.ndarray | None = None
+    strata: np.ndarray | None = None
+    event_type_column: str | None = None
+    start_column: str | None = None
+    strata_column: str | None = None
 
     @property
     def n(self) -> int:
@@ -61,6 +68,12 @@ class SurvivalTable:
             time_unit=self.time_unit,
             group_column=self.group_column,
             covariate_columns=self.covariate_columns,
+            event_type=None if self.event_type is None else self.event_type[mask],
+            start=None if self.start is None else self.start[mask],
+            strata=None if self.strata is None else self.strata[mask],
+            event_type_column=self.event_type_column,
+            start_column=self.start_column,
+            strata_column=self.strata_column,
         )
 
 
@@ -108,16 +121,24 @@ def prepare_table(
     time_unit: str = "days",
     source: str = "input",
     first_line: int = 2,
+    event_type: str | None = None,
+    start: str | None = None,
+    strata: str | None = None,
 ) -> SurvivalTable:
     """Validate rows and keep complete cases.
 
     Row i of `frame` is reported as line `first_line + i` (2 for a CSV with one header line).
-    Rows missing time, event, group or a covariate are left out and counted in `dropped`;
-    present but invalid values are errors.
+    Rows missing time, event, group, a covariate, or the optional event type, start or strata
+    column are left out and counted in `dropped`; present but invalid values are errors.
+    `event_type`: 0 censored, 1 the event of interest, 2.. competing events, and `event` must be its
+    any-event indicator. `start`: each row is at risk on (start, time], start < time.
     """
     if time_unit not in TIME_UNITS:
         raise SurvivalInputError(f"time unit must be one of {', '.join(TIME_UNITS)}, not '{time_unit}'")
-    used = [time, event, *([group] if group else []), *covariates]
+    # `--event-type` may name the `--event` column itself: any code but 0 is then "an event".
+    same_column = bool(event_type) and event_type == event
+    extra = [c for c in (None if same_column else event_type, start, strata) if c]
+    used = [time, event, *([group] if group else []), *covariates, *extra]
     _require_columns(frame, used, source)
     if len(set(used)) != len(used):
         raise SurvivalInputError(f"{source}: a column is used twice in {', '.join(used)}")
@@ -139,6 +160,8 @@ def prepare_table(
         if value < 0:
             raise SurvivalInputError(f"{source}: line {line}: column '{time}': negative time {raw_time}")
         status = _numeric_or_none(raw_event)
+        if same_column and status is not None and status.is_integer() and status >= 2:
+            status = 1.0
         if status not in (0.0, 1.0):
             raise SurvivalInputError(
                 f"{source}: line {line}: column '{event}': '{raw_event}' is not 0 (censored) or 1 (event)"
@@ -147,6 +170,16 @@ def prepare_table(
         events.append(int(status or 0))
 
     kept = frame.loc[~missing]
+    positions = np.flatnonzero(~missing)
+    types = (
+        _event_types(kept[event_type].tolist(), events, event_type, event, source, first_line, positions)
+        if event_type
+        else None
+    )
+    starts = (
+        _starts(kept[start].tolist(), times, start, time, source, first_line, positions) if start else None
+    )
+    layers = np.asarray(_ordered_labels(kept[strata].tolist())[0], dtype=object) if strata else None
     if not times:
         raise SurvivalInputError(
             f"{source}: no rows left after leaving out rows missing {', '.join(repr(c) for c in used)}"
@@ -172,7 +205,64 @@ def prepare_table(
         time_unit=time_unit,
         group_column=group,
         covariate_columns=tuple(covariates),
+        event_type=types,
+        start=starts,
+        strata=layers,
+        event_type_column=event_type,
+        start_column=start,
+        strata_column=strata,
     )
+
+
+def _event_types(
+    values: list[object],
+    events: list[int],
+    column: str,
+    event_column: str,
+    source: str,
+    first_line: int,
+    positions: np.ndarray,
+) -> np.ndarray:
+    codes = np.empty(len(values), dtype=int)
+    for i, (raw, any_event) in enumerate(zip(values, events, strict=True)):
+        line = first_line + int(positions[i])
+        number = _numeric_or_none(raw)
+        if number is None or not number.is_integer() or number < 0:
+            raise SurvivalInputError(
+                f"{source}: line {line}: column '{column}': '{raw}' is not an event type "
+                "(0 censored, 1 the event of interest, 2.. competing events)"
+            )
+        if (number != 0) != (any_event == 1):
+            raise SurvivalInputError(
+                f"{source}: line {line}: column '{column}' is {int(number)} but column '{event_column}' "
+                f"is {any_event}: '{event_column}' must be 1 exactly when an event of any type happened"
+            )
+        codes[i] = int(number)
+    return codes
+
+
+def _starts(
+    values: list[object],
+    stops: list[float],
+    column: str,
+    time_column: str,
+    source: str,
+    first_line: int,
+    positions: np.ndarray,
+) -> np.ndarray:
+    out = np.empty(len(values), dtype=float)
+    for i, (raw, stop) in enumerate(zip(values, stops, strict=True)):
+        line = first_line + int(positions[i])
+        number = _numeric_or_none(raw)
+        if number is None:
+            raise SurvivalInputError(f"{source}: line {line}: column '{column}': '{raw}' is not a number")
+        if number >= stop:
+            raise SurvivalInputError(
+                f"{source}: line {line}: column '{column}' ({raw}) must be before '{time_column}' "
+                f"({stop:g}): each row is the interval (start, stop]"
+            )
+        out[i] = number
+    return out
 
 
 def _covariate_terms(

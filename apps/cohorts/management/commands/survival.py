@@ -25,7 +25,10 @@ def _columns(text: str) -> tuple[str, ...]:
 
 
 class Command(BaseCommand):
-    help = "Survival analysis of a CSV: KM per group (R survfit defaults), log-rank, Cox (Efron ties)."
+    help = (
+        "Survival analysis of a CSV: KM per group (R survfit defaults), log-rank, Cox (Efron ties), "
+        "competing risks (cmprsk), (start, stop] and stratified Cox."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("file", help="CSV file with a header row")
@@ -52,6 +55,15 @@ class Command(BaseCommand):
         parser.add_argument("--plot", type=Path, help="write the KM plot here (.svg, .png or .pdf)")
         parser.add_argument("--forest", type=Path, help="write the hazard-ratio forest plot here")
         parser.add_argument("--index-date", help="what time 0 is (e.g. 'start of first-line therapy')")
+        parser.add_argument(
+            "--event-type",
+            help="competing risks: column with 0 censored, 1 the event of interest, 2.. competing events "
+            "(--event stays the any-event 0/1 column, or names this same column)",
+        )
+        parser.add_argument(
+            "--start", help="counting-process data: column with each row's start; rows are (start, time]"
+        )
+        parser.add_argument("--strata", help="stratified Cox: a baseline hazard per value of this column")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["file"])
@@ -70,6 +82,9 @@ class Command(BaseCommand):
                 covariates=options["covariates"],
                 time_unit=options["index_unit"],
                 source=str(path),
+                event_type=options["event_type"],
+                start=options["start"],
+                strata=options["strata"],
             )
             result = survival.analyse(
                 table,
