@@ -76,6 +76,19 @@ def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "coordinator/run_progress.html", _progress(run))
 
 
+def _problem(e: dict[str, Any]) -> dict[str, str]:
+    """A trials or FHIR problem as (where, field, message) for the report table."""
+    where = [str(e.get("file", ""))]
+    for key, label in (("record", "record"), ("line", "line"), ("entry", "entry")):
+        if e.get(key) not in (None, ""):
+            where.append(f"{label} {e[key]}")
+    return {
+        "where": ", ".join(w for w in where if w),
+        "field": str(e.get("field") or e.get("path") or ""),
+        "message": str(e.get("message", "")),
+    }
+
+
 def _summary(errors: list[dict[str, Any]]) -> list[tuple[str, int]]:
     """The most frequent messages, so a file with thousands of errors reads in a few lines."""
     return Counter(str(e.get("message", "")) for e in errors).most_common(10)
@@ -88,7 +101,7 @@ def _trial_report(name: str, data: bytes, user: Any) -> dict[str, Any]:
         "name": name,
         "ok": not report.rejected,
         "imported": report.counts(),
-        "errors": errors[:ERRORS_SHOWN],
+        "errors": [_problem(e) for e in errors[:ERRORS_SHOWN]],
         "errors_total": len(errors),
         "summary": _summary(errors),
         "notes": [*report.unknown_values, *report.parse_failures][:ERRORS_SHOWN],
@@ -104,7 +117,7 @@ def _patient_report(name: str, data: bytes, user: Any) -> dict[str, Any]:
         "name": name,
         "ok": report.ok,
         "imported": imported,
-        "errors": errors[:ERRORS_SHOWN],
+        "errors": [_problem(e) for e in errors[:ERRORS_SHOWN]],
         "errors_total": len(errors),
         "summary": _summary(errors),
         "notes": [{"value": f"{k}: {v}"} for u in units for k, v in u["unmapped"].items()][:ERRORS_SHOWN],
