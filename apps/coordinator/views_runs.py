@@ -15,6 +15,7 @@ from apps.matching.models import MatchRun
 from apps.patients import services as patients_intake
 from apps.trials import services as trials_intake
 
+from . import intake
 from .access import coordinator_page, user_of
 from .forms import ImportForm, RunForm
 
@@ -109,7 +110,11 @@ def _trial_report(name: str, data: bytes, user: Any) -> dict[str, Any]:
 
 
 def _patient_report(name: str, data: bytes, user: Any) -> dict[str, Any]:
+    started = timezone.now()
     report = patients_intake.import_bytes(name, data, actor=user)
+    claimed, run = (
+        intake.after_patient_upload(user=user, file_name=name, since=started) if report.ok else (0, None)
+    )
     units = [u.as_dict() for u in report.units]
     errors = [e for u in units for e in u["errors"]]
     imported = {k: v for u in units for k, v in u["rows"].items()}
@@ -121,6 +126,8 @@ def _patient_report(name: str, data: bytes, user: Any) -> dict[str, Any]:
         "errors_total": len(errors),
         "summary": _summary(errors),
         "notes": [{"value": f"{k}: {v}"} for u in units for k, v in u["unmapped"].items()][:ERRORS_SHOWN],
+        "claimed": claimed,
+        "run": run,
     }
 
 

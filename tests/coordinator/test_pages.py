@@ -270,3 +270,27 @@ def test_auditor_filters_exports_and_verifies_the_trail(django_capture_on_commit
     assert "The hash chain is intact" in verified
     assert csv.startswith("id,at,kind,actor")
     assert clinic.client().get(reverse("coordinator:audit")).status_code == 403
+
+
+def test_uploaded_patients_get_the_uploaders_site_and_are_matched(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.patients.models import Patient
+    from tests.patients.builders import bundle, condition, patient
+
+    clinic = build_clinic(django_capture_on_commit_callbacks)
+    fhir = bundle(patient("pt-new"), condition(subject="urn:uuid:pt-new"))
+    upload = SimpleUploadedFile("new.json", json.dumps(fhir).encode())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = clinic.client().post(reverse("coordinator:import"), {"kind": "patients", "upload": upload})
+
+    assert response.status_code == 200, response.content.decode()[:2000]
+    new = Patient.objects.get(key="pt-new")
+    assert new.site == clinic.site
+    assert "now belong to your site" in response.content.decode()
+    assert new.matches.filter(trial=clinic.trial).exists()
