@@ -11,9 +11,12 @@ from django.contrib.auth.models import User
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.audit import services as audit
+from apps.matching import selectors
+from apps.matching.models import MatchRun
 from apps.patients.models import Patient
 from apps.trials.models import Arm, Trial
 
@@ -280,3 +283,44 @@ def send_digests() -> int:
         Notification.objects.filter(pk__in=[n.pk for n in items]).update(mailed_at=timezone.now())
         sent += 1
     return sent
+
+
+def notify_new_eligible(run: MatchRun) -> int:
+    """Tell each follower of a trial about the run's eligible patients at their sites (once per pair)."""
+    made = 0
+    follows = TrialFollow.objects.filter(trial__in=Trial.objects.filter(matches__run=run).distinct())
+    for follow_row in follows.select_related("user", "trial"):
+        patients = Patient.objects.visible_to(follow_row.user)
+        trials = Trial.objects.filter(pk=follow_row.trial_id)
+        eligible = selectors.among(patients, trials=trials).filter(run=run, status="eligible")
+        for match in eligible.select_related("patient", "arm"):
+            arm = f" ({match.arm.code})" if match.arm else ""
+            made += notify(
+                user=follow_row.user,
+                kind=Notification.Kind.NEW_ELIGIBLE,
+                message=f"{match.patient.key} is eligible for {follow_row.trial.trial_id}{arm}",
+                link=reverse("coordinator:match-detail", args=[match.patient_id, match.trial_id])
+                + (f"?arm={match.arm_id}" if match.arm_id else ""),
+                dedupe_key=f"eligible:{match.patient_id}:{match.trial_id}:{match.arm_id or 0}",
+            )
+    return made
+
+
+def notify_due_deferrals(*, today: dt.date) -> int:
+    """Tell whoever is assigned (or deferred it) that a deferred match is due today."""
+    made = 0
+    for s in Screening.objects.filter(status=workflow.DEFERRED, deferred_until__lte=today).select_related(
+        "patient", "trial", "assigned_to", "changed_by"
+    ):
+        user = s.assigned_to or s.changed_by
+        if user is None or not Patient.objects.visible_to(user).filter(pk=s.patient_id).exists():
+            continue
+        made += notify(
+            user=user,
+            kind=Notification.Kind.DEFERRAL_DUE,
+            message=f"The deferral of {s.patient.key} for {s.trial.trial_id} is due",
+            link=reverse("coordinator:match-detail", args=[s.patient_id, s.trial_id])
+            + (f"?arm={s.arm_id}" if s.arm_id else ""),
+            dedupe_key=f"due:{s.pk}:{s.deferred_until}",
+        )
+    return made
