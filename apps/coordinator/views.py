@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -25,7 +24,7 @@ from apps.trials.models import Trial
 
 from . import criteria_text
 from .access import coordinator_page, user_of
-from .forms import SORTS, BulkMoveForm, MoveForm, TrialSearchForm, WorklistForm
+from .forms import SORTS, BulkMoveForm, TrialSearchForm, WorklistForm
 
 TRIALS_PER_PAGE = 50
 WORKLIST_PER_PAGE = 25
@@ -184,10 +183,3 @@ def trial_detail(request: HttpRequest, pk: int) -> HttpResponse:
         **worklist(request, trial),
     }
     return render(request, "coordinator/trial_detail.html", context)
-
-
-def today() -> dt.date:
-    return timezone.localdate()
-
-
-__all__ = ["MoveForm", "home", "trial_detail", "trial_list", "worklist"]

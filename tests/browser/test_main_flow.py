@@ -7,7 +7,9 @@ critical accessibility problem on the main pages."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +23,15 @@ from .conftest import Tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-test-password-1"  # tests.cohorts.helpers.coordinator
+# TRIALMATCH_SCREENSHOTS=docs saves a screenshot of each main page there (docs/ui-*.png in the README).
+SCREENSHOTS = os.environ.get("TRIALMATCH_SCREENSHOTS", "")
+
+
+def _shoot(tab: Tab, name: str) -> list[str]:
+    """Screenshot the page when asked to, and return axe-core's serious and critical findings on it."""
+    if SCREENSHOTS:
+        tab.page.screenshot(path=str(Path(SCREENSHOTS) / f"ui-{name}.png"))
+    return tab.axe_serious()
 
 
 def _sign_in(tab: Tab, base: str) -> None:
@@ -38,12 +49,12 @@ def test_coordinator_main_flow(tab: Tab, live_server: Any, django_capture_on_com
     problems: dict[str, list[str]] = {}
 
     _sign_in(tab, base)
-    problems["home"] = tab.axe_serious()
+    problems["home"] = _shoot(tab, "home")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Trials").click()
-    problems["trials"] = tab.axe_serious()
+    problems["trials"] = _shoot(tab, "trials")
     page.get_by_role("link", name="NCT01000001").click()
     expect(page.get_by_role("heading", name=re.compile("NCT01000001"))).to_be_visible()
-    problems["trial"] = tab.axe_serious()
+    problems["trial"] = _shoot(tab, "trial")
 
     page.get_by_label("Match", exact=True).select_option("possible")
     page.get_by_label("Sort by").select_option("patient")
@@ -55,7 +66,7 @@ def test_coordinator_main_flow(tab: Tab, live_server: Any, django_capture_on_com
     assert keys == sorted(keys) == ["pt-north-001", "pt-north-003", "pt-north-005"]
 
     page.get_by_role("link", name="pt-north-001").click()
-    problems["match"] = tab.axe_serious()
+    problems["match"] = _shoot(tab, "match")
     page.get_by_role("link", name=re.compile("Explain now")).click()
     expect(page.locator("#explanation")).to_contain_text("Would decide the unknowns")
 
@@ -83,7 +94,7 @@ def test_coordinator_main_flow(tab: Tab, live_server: Any, django_capture_on_com
         pairs_total=400, pairs_done=100, pairs_per_second=50.0,
     )  # fmt: skip
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Runs").click()
-    problems["runs"] = tab.axe_serious()
+    problems["runs"] = _shoot(tab, "runs")
     page.goto(f"{base}/runs/{running.pk}/")
     expect(page.locator("#run-bar")).to_have_attribute("value", "25")
     MatchRun.objects.filter(pk=running.pk).update(status="completed", chunks_done=4, pairs_done=400)
@@ -91,7 +102,7 @@ def test_coordinator_main_flow(tab: Tab, live_server: Any, django_capture_on_com
     expect(page.locator("#run-bar")).to_have_attribute("value", "100")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Import").click()
-    problems["import"] = tab.axe_serious()
+    problems["import"] = _shoot(tab, "import")
     page.get_by_label("Kind").select_option("trials")
     page.get_by_label("Files").set_input_files(
         files=[{"name": "broken.json", "mimeType": "application/json", "buffer": b'{"studies": ['}]
@@ -101,7 +112,7 @@ def test_coordinator_main_flow(tab: Tab, live_server: Any, django_capture_on_com
     expect(page.locator("#report-1")).to_contain_text("broken.json")
 
     page.goto(f"{base}/patients/{clinic.own[0].pk}/")
-    problems["patient"] = tab.axe_serious()
+    problems["patient"] = _shoot(tab, "patient")
 
     declined = screening.find(clinic.own[1], clinic.trial)
     assert declined is not None and declined.status == "declined"
