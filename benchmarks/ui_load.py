@@ -110,7 +110,7 @@ def main() -> None:
         _wait(f"{base}/accounts/login/")
         with tempfile.TemporaryDirectory() as out:
             prefix = str(Path(out) / "ui")
-            subprocess.run(
+            load = subprocess.run(
                 [
                     str(BIN / "locust"),
                     "-f",
@@ -135,11 +135,17 @@ def main() -> None:
                 text=True,
                 timeout=args.seconds + 120,
             )
+            if not Path(f"{prefix}_stats.csv").exists():
+                raise SystemExit(f"locust wrote no statistics: {load.stderr[-2000:]}")
             with open(f"{prefix}_stats.csv") as fh:
                 rows = list(csv.DictReader(fh))
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     pages = {
         r["Name"]: {
             "requests": int(r["Request Count"]),

@@ -49,9 +49,8 @@ def home(request: HttpRequest) -> HttpResponse:
         context.update(
             since=previous,
             new=new,
-            awaiting=screening_selectors.awaiting_decision(matches).count(),
+            awaiting=screening_selectors.awaiting_decision_count(matches, patients),
             due=list(screening.due_deferrals(patients, today=today)[:20]),
-            missing=selectors.missing_counts(patients)[:5],
             runs=list(
                 MatchRun.objects.filter(status__in=[MatchRun.Status.PENDING, MatchRun.Status.RUNNING])[:5]
             ),

@@ -79,9 +79,23 @@ def missing_of(match: Match) -> list[str]:
     return list(match.missing)
 
 
+def _current_versions() -> QuerySet[CriteriaVersion, Any]:
+    """Each trial's latest criteria version (a subquery over versions, not over results)."""
+    latest = (
+        CriteriaVersion.objects.filter(trial=OuterRef("trial"))
+        .values("trial")
+        .annotate(n=Max("number"))
+        .values("n")
+    )
+    return CriteriaVersion.objects.filter(number=Subquery(latest)).values("pk")
+
+
 def among(patients: QuerySet[Patient], *, trials: QuerySet[Trial] | None = None) -> MatchQuerySet:
-    """Every current eligible and possible result among `patients` (and `trials`), unordered."""
-    qs = current().filter(patient__in=patients)
+    """Every current eligible and possible result among `patients` (and `trials`), unordered: the same rows
+    as `current()`, selected by the set of latest versions so that it stays fast over a whole site."""
+    qs = Match.objects.filter(
+        criteria_version__in=_current_versions(), status__in=ACTIONABLE, patient__in=patients
+    )
     return qs if trials is None else qs.filter(trial__in=trials)
 
 

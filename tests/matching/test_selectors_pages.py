@@ -44,3 +44,18 @@ def test_missing_counts_rank_by_matches_decided_and_count_patients_once(
     assert len(rows) == 1
     assert rows[0]["patients"] == 3 and rows[0]["matches"] == 3  # pt-north-001, 003, 005 lack ECOG
     assert selectors.missing_counts(Patient.objects.none()) == []
+
+
+def test_among_is_current_results_only_like_current(django_capture_on_commit_callbacks: Any) -> None:
+    from apps.trials.models import CriteriaVersion
+
+    clinic = build_clinic(django_capture_on_commit_callbacks, own=2, other=0)
+    mine = Patient.objects.visible_to(clinic.alice)
+    assert set(selectors.among(mine)) == set(selectors.current().filter(patient__in=mine))
+
+    CriteriaVersion.objects.create(
+        trial=clinic.trial, number=2, text="y", text_sha256="1", parsed={"criteria": []}
+    )
+
+    assert not selectors.among(mine).exists()
+    assert not selectors.current().filter(patient__in=mine).exists()
