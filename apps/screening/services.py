@@ -42,13 +42,6 @@ def find(patient: Patient, trial: Trial, arm: Arm | None = None) -> Screening | 
     return Screening.objects.filter(_pair(patient, trial, arm)).select_related("assigned_to").first()
 
 
-def status_of(screening: Screening | None, *, today: dt.date) -> str:
-    """The status a person sees: a pair nobody touched is new; a deferral whose date has come is due."""
-    if screening is None:
-        return workflow.NEW
-    return screening.status
-
-
 def _locked(patient: Patient, trial: Trial, arm: Arm | None) -> Screening:
     if arm is not None and arm.trial_id != trial.pk:
         raise WorkflowError({"arm": f"arm {arm.code} is not an arm of {trial.trial_id}"})

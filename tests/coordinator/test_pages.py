@@ -294,3 +294,33 @@ def test_uploaded_patients_get_the_uploaders_site_and_are_matched(
     assert new.site == clinic.site
     assert "now belong to your site" in response.content.decode()
     assert new.matches.filter(trial=clinic.trial).exists()
+
+
+def test_a_failed_run_says_why(django_capture_on_commit_callbacks: Any) -> None:
+    clinic = build_clinic(django_capture_on_commit_callbacks)
+    clinic.run.status, clinic.run.failure_reason = "failed", "chunk 3 kept failing: database unavailable"
+    clinic.run.save()
+
+    page = clinic.client().get(reverse("coordinator:run-detail", args=[clinic.run.pk])).content.decode()
+
+    assert "The run failed: chunk 3 kept failing: database unavailable" in page
+    assert "hx-trigger" not in page
+
+
+def test_a_due_deferral_is_back_on_the_home_page(django_capture_on_commit_callbacks: Any) -> None:
+    clinic = build_clinic(django_capture_on_commit_callbacks)
+    from apps.screening.workflow import Move
+
+    screening.move(
+        user=clinic.alice,
+        patient=clinic.own[2],
+        trial=clinic.trial,
+        arm=None,
+        change=Move(to="deferred", deferred_until=dt.date.today() + dt.timedelta(days=1)),
+        today=dt.date.today() - dt.timedelta(days=5),
+    )
+    Screening.objects.update(deferred_until=dt.date.today())  # the date has come
+
+    page = clinic.client().get(reverse("coordinator:home")).content.decode()
+
+    assert "Deferred matches whose date has come" in page and "pt-north-002" in page
