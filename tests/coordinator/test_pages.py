@@ -324,3 +324,22 @@ def test_a_due_deferral_is_back_on_the_home_page(django_capture_on_commit_callba
     page = clinic.client().get(reverse("coordinator:home")).content.decode()
 
     assert "Deferred matches whose date has come" in page and "pt-north-002" in page
+
+
+def test_an_upload_over_the_limit_is_refused_with_413(
+    django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    clinic = build_clinic(django_capture_on_commit_callbacks)
+    settings.MAX_UPLOAD_BYTES = 100
+    before = Trial.objects.count()
+
+    response = clinic.client().post(
+        reverse("coordinator:import"),
+        {"kind": "trials", "upload": SimpleUploadedFile("big.json", b" " * 101)},
+    )
+
+    assert response.status_code == 413
+    assert "over the 100 byte limit: big.json" in response.content.decode()
+    assert Trial.objects.count() == before
