@@ -26,6 +26,7 @@ from apps.accounts.models import Site, Sponsor
 from apps.cohorts import services as cohorts
 from apps.criteria import services as criteria
 from apps.matching import services as matching
+from apps.matching.models import MatchRun
 from apps.patients.models import (
     Biomarker,
     LabObservation,
@@ -186,7 +187,12 @@ def build_world(capture: Callable[..., AbstractContextManager[Any]]) -> World:
 
     world = World(
         users=users,
-        own={**_analysed_cohort(users["coordinator"], "own lung", capture), "patient": own_patients[0]},
+        own={
+            **_analysed_cohort(users["coordinator"], "own lung", capture),
+            "patient": own_patients[0],
+            "trial": Trial.objects.get(trial_id=OWN_TRIAL),
+            "run": MatchRun.objects.order_by("pk").first(),
+        },
         other={**_analysed_cohort(dave, "other lung", capture), "patient": other_patients[0]},
     )
     identities = ["ZZOWN-NAME", "ZZOWN-MRN-1", "ZZOTHER-NAME", "ZZOTHER-MRN"]
@@ -207,6 +213,25 @@ COORDINATOR_OBJECTS = {
     "coordinator:stratification-detail": "stratification",
     "coordinator:analysis-detail": "analysis",
     "coordinator:analysis-plot": "analysis",
+    "coordinator:patient-detail": "patient",
+}
+# Pages about one patient and one trial: the patient is the site's own, or (@other) another site's.
+PATIENT_TRIAL_PAGES = {
+    "coordinator:match-detail",
+    "coordinator:match-explain",
+    "coordinator:match-move",
+    "coordinator:match-note",
+    "coordinator:match-assign",
+    "coordinator:verdict-flag",
+}
+# Pages about an object every coordinator may see (trials, runs): no @other variant.
+SHARED_OBJECTS = {
+    "coordinator:trial-detail": "trial",
+    "coordinator:trial-export": "trial",
+    "coordinator:trial-bulk-move": "trial",
+    "coordinator:trial-follow": "trial",
+    "coordinator:run-detail": "run",
+    "coordinator:run-progress": "run",
 }
 FIXED_VALUES = {"plot": "km", "fmt": "svg", "url": "no-such-page/", "app_label": "patients"}
 QUERIES = {"admin:autocomplete": "?app_label=accounts&model_name=profile&field_name=sponsor&term=O"}
@@ -229,7 +254,8 @@ def _admin_object(route: str) -> Any:
 
 def rule_keys(endpoint: Endpoint) -> list[str]:
     """The keys of the rules an endpoint is checked against (see `requests`)."""
-    return [endpoint.key, f"{endpoint.key}@other"] if endpoint.key in COORDINATOR_OBJECTS else [endpoint.key]
+    scoped = endpoint.key in COORDINATOR_OBJECTS or endpoint.key in PATIENT_TRIAL_PAGES
+    return [endpoint.key, f"{endpoint.key}@other"] if scoped else [endpoint.key]
 
 
 def requests(endpoint: Endpoint, world: World) -> Iterator[tuple[str, str]]:
@@ -241,6 +267,14 @@ def requests(endpoint: Endpoint, world: World) -> Iterator[tuple[str, str]]:
     if wanted == ["pk"] and endpoint.key in COORDINATOR_OBJECTS:
         kind = COORDINATOR_OBJECTS[endpoint.key]
         variants = {"": {"pk": str(world.own[kind].pk)}, "@other": {"pk": str(world.other[kind].pk)}}
+    elif wanted == ["pk"] and endpoint.key in SHARED_OBJECTS:
+        variants = {"": {"pk": str(world.own[SHARED_OBJECTS[endpoint.key]].pk)}}
+    elif wanted == ["pk", "trial_pk"] and endpoint.key in PATIENT_TRIAL_PAGES:
+        trial_pk = str(world.own["trial"].pk)
+        variants = {
+            "": {"pk": str(world.own["patient"].pk), "trial_pk": trial_pk},
+            "@other": {"pk": str(world.other["patient"].pk), "trial_pk": trial_pk},
+        }
     elif wanted == ["id"] and endpoint.key == "admin:auth_user_password_change":
         variants = {"": {"id": str(world.users["coordinator"].pk)}}
     elif wanted == ["content_type_id", "object_id"]:

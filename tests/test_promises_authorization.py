@@ -28,6 +28,36 @@ from tests.site_map import ROLES, World, build_world, endpoints, requests, rule_
 RULES = """
 # URL name or route (@other: another site's objects)anonymous   coordinator sponsor     auditor     admin
 coordinator:home                                    login       200         200         200         200
+coordinator:trial-list                              login       200         403         403         200
+coordinator:trial-detail                            login       200         403         403         200
+coordinator:trial-export                            login       200         403         403         200
+coordinator:trial-bulk-move                         login       405         403         403         405
+coordinator:trial-follow                            login       405         403         403         405
+coordinator:patient-list                            login       200         403         403         200
+coordinator:patient-detail                          login       200         403         403         200
+coordinator:patient-detail@other                    login       404         403         403         200
+coordinator:match-detail                            login       200         403         403         200
+coordinator:match-detail@other                      login       404         403         403         200
+coordinator:match-explain                           login       200         403         403         200
+coordinator:match-explain@other                     login       404         403         403         200
+coordinator:match-move                              login       405         403         403         405
+coordinator:match-move@other                        login       405         403         403         405
+coordinator:match-note                              login       405         403         403         405
+coordinator:match-note@other                        login       405         403         403         405
+coordinator:match-assign                            login       405         403         403         405
+coordinator:match-assign@other                      login       405         403         403         405
+coordinator:verdict-flag                            login       405         403         403         405
+coordinator:verdict-flag@other                      login       405         403         403         405
+coordinator:missing-data                            login       200         403         403         200
+coordinator:quality                                 login       200         403         403         200
+coordinator:run-list                                login       200         403         403         200
+coordinator:run-detail                              login       200         403         403         200
+coordinator:run-progress                            login       200         403         403         200
+coordinator:import                                  login       200         403         403         200
+coordinator:notifications                           login       200         200         200         200
+coordinator:notifications-read                      login       405         405         405         405
+coordinator:audit                                   login       403         403         200         200
+coordinator:audit-verify                            login       403         403         405         405
 coordinator:cohort-list                             login       200         403         403         200
 coordinator:cohort-detail                           login       200         403         403         200
 coordinator:cohort-detail@other                     login       404         403         403         200

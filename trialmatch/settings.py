@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "apps.patients",
     "apps.matching",
     "apps.cohorts",
+    "apps.screening",
     "apps.coordinator",
 ]
 
@@ -60,6 +61,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.coordinator.context_processors.roles",
             ],
         },
     },

@@ -77,3 +77,44 @@ def verdicts_of(match: Match) -> list[dict[str, Any]]:
 def missing_of(match: Match) -> list[str]:
     """The data that would decide the pair's unknown criteria."""
     return list(match.missing)
+
+
+def _current_versions() -> QuerySet[CriteriaVersion, Any]:
+    """Each trial's latest criteria version (a subquery over versions, not over results)."""
+    latest = (
+        CriteriaVersion.objects.filter(trial=OuterRef("trial"))
+        .values("trial")
+        .annotate(n=Max("number"))
+        .values("n")
+    )
+    return CriteriaVersion.objects.filter(number=Subquery(latest)).values("pk")
+
+
+def among(patients: QuerySet[Patient], *, trials: QuerySet[Trial] | None = None) -> MatchQuerySet:
+    """Every current eligible and possible result among `patients` (and `trials`), unordered: the same rows
+    as `current()`, selected by the set of latest versions so that it stays fast over a whole site."""
+    qs = Match.objects.filter(
+        criteria_version__in=_current_versions(), status__in=ACTIONABLE, patient__in=patients
+    )
+    return qs if trials is None else qs.filter(trial__in=trials)
+
+
+def pair(patient: Patient, trial: Trial, *, arm: Arm | None = None) -> Match | None:
+    """The current result of one (patient, trial, arm), or None when the pair is ineligible or unmatched."""
+    qs = current().filter(patient=patient, trial=trial)
+    qs = qs.filter(arm=arm) if arm is not None else qs.filter(arm__isnull=True)
+    return qs.select_related("patient", "trial", "arm", "criteria_version").first()
+
+
+def missing_counts(patients: QuerySet[Patient]) -> list[dict[str, Any]]:
+    """What would decide the most possible matches among `patients`:
+    [{"item", "patients", "matches"}] ranked by matches settled, then patients."""
+    by_item: dict[str, tuple[set[int], int]] = {}
+    rows = among(patients).filter(status=Match.Status.POSSIBLE).values_list("patient_id", "missing")
+    for patient_id, missing in rows.iterator(chunk_size=5000):
+        for item in set(missing or []):
+            seen, n = by_item.get(str(item), (set(), 0))
+            seen.add(patient_id)
+            by_item[str(item)] = (seen, n + 1)
+    out = [{"item": k, "patients": len(v[0]), "matches": v[1]} for k, v in by_item.items()]
+    return sorted(out, key=lambda r: (-r["matches"], -r["patients"], r["item"]))

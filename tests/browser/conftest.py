@@ -1,14 +1,19 @@
-"""A real headless Chromium (Debian's chromium + chromedriver, installed by .ci/browser)."""
+"""A real headless Chromium (Debian's chromium, installed by .ci/browser): Selenium with Debian's
+chromedriver, and Playwright with `executable_path` (Playwright's own browser download is never used)."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import Page, sync_playwright
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
@@ -54,3 +59,68 @@ def requested_hosts(driver: webdriver.Chrome) -> set[str]:
             if url.startswith(("http://", "https://")):
                 hosts.add(urlparse(url).netloc)
     return hosts
+
+
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1.min.js"
+# Recorded before any page script runs (an init script is not subject to the page's CSP).
+CSP_LISTENER = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation',
+  e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
+"""
+
+
+@dataclass
+class Tab:
+    """A Playwright page that records every host it requests and every CSP violation it reports."""
+
+    page: Page
+    hosts: set[str] = field(default_factory=set)
+    console_errors: list[str] = field(default_factory=list)
+
+    def csp_violations(self) -> list[str]:
+        found = self.page.evaluate("window.__csp || []")
+        return [*found, *(m for m in self.console_errors if "Content Security Policy" in m)]
+
+    def axe_serious(self) -> list[str]:
+        """axe-core (npm, vendored in tests/browser/vendor), evaluated through the DevTools protocol."""
+        self.page.evaluate(AXE.read_text())
+        result = self.page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        return [
+            f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+
+
+@pytest.fixture
+def tab() -> Iterator[Tab]:
+    """Debian's Chromium driven by Playwright (never Playwright's own browser download)."""
+    chromium = shutil.which("chromium")
+    if not chromium:
+        pytest.fail("browser tests need Debian's chromium: run `bash .ci/browser`")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are synchronous.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium,
+            args=[
+                "--no-sandbox",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.add_init_script(CSP_LISTENER)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        recorded = Tab(page)
+        page.on(
+            "request",
+            lambda r: recorded.hosts.add(urlparse(r.url).netloc) if r.url.startswith("http") else None,
+        )
+        page.on("console", lambda m: recorded.console_errors.append(m.text) if m.type == "error" else None)
+        yield recorded
+        context.close()
+        browser.close()

@@ -36,11 +36,16 @@ def test_coordinator_sees_trials_and_only_own_site_patients(browser, live_server
     Patient.objects.create(key="pt-other-site", site=other_site)
 
     _log_in(browser, live_server, "coordinator")
+    browser.find_element(By.LINK_TEXT, "Trials").click()
+    WebDriverWait(browser, 30).until(expected_conditions.title_contains("Trials"))
+    trials = browser.find_element(By.TAG_NAME, "body").text
+    browser.find_element(By.LINK_TEXT, "Patients").click()
+    WebDriverWait(browser, 30).until(expected_conditions.title_contains("Patients"))
+    patients = browser.find_element(By.TAG_NAME, "body").text
 
-    body = browser.find_element(By.TAG_NAME, "body").text
-    assert "NCT00000001" in body
-    assert "pt-own-site" in body
-    assert "pt-other-site" not in body
+    assert "NCT00000001" in trials
+    assert "pt-own-site" in patients
+    assert "pt-other-site" not in patients
 
 
 def test_pages_load_nothing_from_third_parties(browser, live_server):
