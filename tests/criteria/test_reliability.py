@@ -236,3 +236,46 @@ def test_a_gene_written_with_its_codon_is_an_alteration_of_that_codon() -> None:
     c = _only("Melanoma must have a BRAFV600 mutation")
 
     assert (c["rule"]["gene"], c["rule"]["codon"]) == ("BRAF", 600)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("EGFR exon 19 deletion or L858R", [(19, None), (None, "L858R")]),
+        (
+            "Stage IV NSCLC with either the L858R or exon 19 deletion activating EGFR mutation",
+            [(None, "L858R"), (19, None)],
+        ),
+        ("KRAS G12C, G12D or G13D mutation", [(None, "G12C"), (None, "G12D"), (None, "G13D")]),
+    ],
+)
+def test_variants_listed_with_their_gene_are_alternatives(line: str, expected: list[Any]) -> None:
+    c = _only(line)
+
+    assert c["operator"] == "any"
+    assert [(k["rule"]["exon"], k["rule"]["protein"]) for k in c["children"]] == expected
+
+
+def test_without_a_list_of_alterations_requires_every_gene_negative() -> None:
+    c = _only("Patients without actionable EGFR mutation or ALK rearrangement")
+
+    assert not c["negated"] and c["operator"] == "all"
+    assert [(k["rule"]["gene"], k["rule"]["variant_class"]) for k in c["children"]] == [
+        ("EGFR", "wild_type"),
+        ("ALK", "wild_type"),
+    ]
+
+
+def test_an_exclusion_written_as_a_prohibition_excludes_what_it_names() -> None:
+    (c,) = _criteria("Exclusion Criteria:\n\n* The participant cannot have ever received an EGFR TKI\n")
+
+    assert c["kind"] == "prior_therapy" and not c["negated"]
+
+
+def test_a_note_under_a_criterion_does_not_turn_it_into_a_group() -> None:
+    first, *_ = _criteria(
+        "Inclusion Criteria:\n\n* Stage IV NSCLC with an EGFR L858R mutation\n"
+        "  * Note: recurrent disease first diagnosed at an earlier stage is eligible\n"
+    )
+
+    assert first["kind"] == "alteration" and first["rule"]["protein"] == "L858R"

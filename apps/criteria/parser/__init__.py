@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from . import context, phenotypes, reliability, structure, tagger
@@ -31,10 +32,30 @@ def parse(text: str) -> dict[str, Any]:
         criteria.append(_criterion(text, view, node, f"{prefix}{counters[node.section]}", pending))
     tagger.resolve(pending)
     context.apply(criteria)
+    _restated_exclusions(criteria, view)
     _finish(criteria)
     _attach_disease(criteria)
     reliability.review(criteria, text)
     return {"parser_version": PARSER_VERSION, "criteria": criteria}
+
+
+_MODAL_NOT = re.compile(
+    r"[\s*\-•·+\d.)]*(?:the\s+)?(?:patients?|participants?|subjects?)?\s*"
+    r"(?:cannot|can\s*not|must\s+not|should\s+not|may\s+not|shall\s+not)\b"
+)
+
+
+def _restated_exclusions(criteria: list[dict[str, Any]], view: str) -> None:
+    """An exclusion criterion written as a prohibition ("The participant cannot have ever received an EGFR
+    TKI", "Patients must not have received prior chemotherapy") excludes what it names: its "not" restates
+    that it is an exclusion and does not negate it a second time."""
+    for c in criteria:
+        if (
+            c["section"] == "exclusion"
+            and c["negated"]
+            and _MODAL_NOT.match(view, c["span"][0], c["span"][1])
+        ):
+            c["negated"] = False
 
 
 def _finish(criteria: list[dict[str, Any]]) -> None:
@@ -168,6 +189,9 @@ def _facets(
     return out
 
 
+_NOTE_ITEM = re.compile(r"[\s*\-•·+]*(?:please\s+)?(?:note|n\.?b\.?)\s*:")
+
+
 def _criterion(
     text: str, view: str, node: structure.Node, cid: str, pending: tagger.Pending
 ) -> dict[str, Any]:
@@ -181,10 +205,10 @@ def _criterion(
         "span": [node.start, node.end],
         **out,
     }
-    if node.children:
-        children = [
-            _criterion(text, view, child, f"{cid}.{i}", pending) for i, child in enumerate(node.children, 1)
-        ]
+    # A note under a criterion ("Note: recurrent stage IV disease ... is considered eligible") annotates it.
+    items = [child for child in node.children if not _NOTE_ITEM.match(view, child.start, child.end)]
+    if items:
+        children = [_criterion(text, view, child, f"{cid}.{i}", pending) for i, child in enumerate(items, 1)]
         own = dict(out)
         out.pop("facets", None)
         out.update(

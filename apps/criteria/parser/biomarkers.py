@@ -194,10 +194,25 @@ def _alterations(
         out_of = _in(g, excluded)
         excepted = [v for v in own if not out_of and _in(v, excluded) and v in variants]
         found = _alteration(text, g, genes, [v for v in variants if v not in excepted], end)
+        before = [] if own else _variants_before(view, g, genes, variants, start)
+        listed = [v for v in own if v in variants and v not in excepted]
+        if len(listed) > 1:
+            before = listed  # "EGFR exon 19 deletion or L858R": any of the variants listed after the gene
         for symbol in found["gene"] if isinstance(found["gene"], list) else [found["gene"]]:
             one = {**found, "gene": symbol}
             if out_of:
                 ruled_out.append(one)
+                continue
+            if before:
+                # "with either the L858R or exon 19 deletion activating EGFR mutation": any of them
+                options = [("alteration", _with_variant(one, v)) for v in before]
+                choice = (
+                    ("group", {"operator": "any", "children_rules": options})
+                    if len(options) > 1
+                    else options[0]
+                )
+                if choice not in wanted:
+                    wanted.append(choice)
                 continue
             but = [("alteration", _with_variant(one, v), "except") for v in excepted]
             part = (
@@ -232,11 +247,43 @@ def _alterations(
             ("alteration", a) for a in ruled_out
         ]  # nothing else required: the criterion's polarity decides
         ruled_out = []
-    parts = wanted if len(wanted) == 1 else [("group", {"operator": "any", "children_rules": wanted})]
+    # Several genes required wild-type ("negative for EGFR, ALK and ROS1", "without EGFR mutation or ALK
+    # rearrangement") are each required; any one of several alterations suffices.
+    every = all(p[0] == "alteration" and p[1]["variant_class"] == "wild_type" for p in wanted)
+    parts = (
+        wanted
+        if len(wanted) == 1
+        else [("group", {"operator": "all" if every else "any", "children_rules": wanted})]
+    )
     parts = parts + [("alteration", a, "excluded") for a in ruled_out]
     if len(parts) == 1:
         return parts[0][0], parts[0][1]
     return "group", {"operator": "all", "children_rules": parts}
+
+
+_GLUE_BEFORE_GENE = re.compile(
+    r"(?:[\s,/()]|\b(?:or|and|the|an?|activating|sensiti[sz]ing|common|classic(?:al)?|canonical|somatic|known)\b)*"
+)
+
+
+def _variants_before(
+    view: str, gene: Entity, genes: list[Entity], ents: list[Entity], start: int
+) -> list[Entity]:
+    """Variants written before their gene and joined to it by nothing but a list ("L858R or exon 19 deletion
+    EGFR mutation"), after any earlier gene."""
+    floor = max([g.end for g in genes if g.end <= gene.start] + [start, gene.start - 80])
+    found = sorted(
+        (v for v in ents if v.type == "variant" and floor <= v.start and v.end <= gene.start),
+        key=lambda v: v.start,
+    )
+    if not found or not _GLUE_BEFORE_GENE.fullmatch(view, found[-1].end, gene.start):
+        return []
+    out = [found[-1]]
+    for v in reversed(found[:-1]):
+        if not _GLUE_BEFORE_GENE.fullmatch(view, v.end, out[0].start):
+            break
+        out.insert(0, v)
+    return out
 
 
 def _in(e: Entity, spans: list[tuple[int, int]]) -> bool:

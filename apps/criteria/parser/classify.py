@@ -85,6 +85,19 @@ def _polarity(kind: str, rule: Any, vt: str, neg: bool) -> bool:
     criterion is not negated a second time; a required negative pregnancy test asks for "not pregnant"."""
     if isinstance(rule, dict) and rule.get("variant_class") == "wild_type":
         return False
+    kids = rule.get("children_rules") if isinstance(rule, dict) else None
+    if (
+        neg
+        and kids
+        and all(k[0] == "alteration" and len(k) == 2 for k in kids)
+        and any(k[1]["variant_class"] == "wild_type" for k in kids)
+    ):
+        # "without actionable EGFR mutation or ALK rearrangement": the head cue made the first gene wild-type;
+        # it applies to every gene of the list, and each must be negative.
+        for k in kids:
+            k[1].update(variant_class="wild_type", protein=None, codon=None, exon=None)
+        rule["operator"] = "all"
+        return False
     if kind == "pregnancy" and isinstance(rule, dict) and rule.get("status") == "pregnant":
         return neg or bool(_NEGATIVE_TEST.search(vt))
     return neg
