@@ -1,6 +1,10 @@
 """Reads of the stored match results for pages, the API and exports: the one module that knows how results
 are stored. Callers pass the patients they may see (`Patient.objects.visible_to(user)`) and get rows whose
-fields are stable whatever the storage: status, score, fits, counts, and `verdicts_of` / `missing_of`."""
+fields are stable whatever the storage: status, score, fits, counts, and `verdicts_of` / `missing_of`.
+
+Storage: fixed-width `Match` rows (eligible and possible pairs) pointing at a shared `VerdictPattern`;
+lists are ranked here, when read, served by the indexes (trial, arm, status, score) and (patient, score).
+"""
 
 from __future__ import annotations
 
@@ -41,7 +45,7 @@ def for_trial(
     qs = current().filter(trial=trial, patient__in=patients, status__in=list(statuses))
     if arm is not None:
         qs = qs.filter(arm=arm)
-    return qs.select_related("patient", "arm").order_by(*_RANKED)
+    return qs.select_related("patient", "arm", "pattern").order_by(*_RANKED)
 
 
 def for_patient(patient: Patient, *, trials: QuerySet[Trial] | None = None) -> MatchQuerySet:
@@ -49,7 +53,7 @@ def for_patient(patient: Patient, *, trials: QuerySet[Trial] | None = None) -> M
     qs = current().filter(patient=patient)
     if trials is not None:
         qs = qs.filter(trial__in=trials)
-    return qs.select_related("trial", "arm").order_by("status", "-score", "trial__trial_id")
+    return qs.select_related("trial", "arm", "pattern").order_by("status", "-score", "trial__trial_id")
 
 
 def counts_by_trial(trials: QuerySet[Trial], *, patients: QuerySet[Patient]) -> dict[int, dict[str, int]]:
@@ -70,10 +74,10 @@ def verdicts_of(match: Match) -> list[dict[str, Any]]:
     """Per criterion of the pair's plan: {id, verdict, evidence}."""
     return [
         {"id": str(v.get("id")), "verdict": v.get("verdict"), "evidence": v.get("evidence")}
-        for v in match.verdicts
+        for v in match.pattern.verdicts
     ]
 
 
 def missing_of(match: Match) -> list[str]:
     """The data that would decide the pair's unknown criteria."""
-    return list(match.missing)
+    return list(match.pattern.missing)

@@ -274,8 +274,8 @@ def _update_rate(run_id: int) -> None:
 
 
 def _complete_if_done(run_id: int, *, allow_pending: bool = False) -> bool:
-    """Complete the run if the database says every chunk is done; only one caller wins. Ranks in the same
-    transaction, so a completed run always has its ranks."""
+    """Complete the run if the database says every chunk is done; only one caller wins. Nothing is left to
+    do then: results are ranked when read."""
     statuses = (
         [MatchRun.Status.RUNNING, MatchRun.Status.PENDING] if allow_pending else [MatchRun.Status.RUNNING]
     )
@@ -287,7 +287,6 @@ def _complete_if_done(run_id: int, *, allow_pending: bool = False) -> bool:
         if not won:
             return False
         MatchRun.objects.filter(pk=run_id, started_at__isnull=True).update(started_at=now)
-        results.rank(run_id)
         run = MatchRun.objects.get(pk=run_id)
         audit.record(
             actor=None,
@@ -313,7 +312,6 @@ def fail_run(run_id: int, chunk: int | None, reason: str) -> bool:
         ).update(status=MatchRun.Status.FAILED, failure_reason=reason[:2000], finished_at=now, eta=None)
         if not failed:
             return False
-        results.rank(run_id)
         audit.record(
             actor=None,
             actor_label="matching",
