@@ -23,3 +23,9 @@ from . import services
 )
 def run_match_chunk(self: Any, *, run_id: int, chunk: int) -> None:
     services.execute_chunk(run_id=run_id, chunk=chunk)
+
+
+@shared_task(name="matching.requeue_stalled_chunks", acks_late=False)
+def requeue_stalled_chunks() -> int:
+    """Periodic (Celery beat, `CELERY_BEAT_SCHEDULE`): re-send the chunks that stalled with a lost worker."""
+    return services.requeue_all_stalled()

@@ -6,9 +6,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.matching import services as matching
+from apps.matching import tasks
 from apps.matching.models import IneligibleBlock, Match, MatchChunk, MatchCount, MatchRun
 from apps.matching.services import runs
 from apps.patients.models import Diagnosis, Patient, PatientIdentity
@@ -282,3 +284,31 @@ def test_stored_verdicts_of_a_possible_match_agree_with_the_on_demand_explanatio
     ]
     assert stored.missing == explained["missing"]
     assert "ECOG" in " ".join(stored.missing)
+
+
+def test_chunk_size_adapts_to_the_number_of_plans_and_patients() -> None:
+    assert matching.chunk_size(430, 20_000) == 930  # many plans: about 400,000 pairs a chunk
+    assert matching.chunk_size(1, 20_000) == 2_500  # one trial: big chunks, still 8 for the workers
+    assert matching.chunk_size(430, 50) == 100  # a few patients: one chunk
+    assert matching.chunk_size(1, 1_000_000) == 10_000
+    assert matching.chunk_size(430, 20_000, override=7) == 7
+
+
+def test_periodic_requeue_finishes_a_chunk_left_running_by_a_lost_worker(
+    adults_trial_and_patients: Trial,
+) -> None:
+
+    run = matching.request_run(as_of=AS_OF)  # enqueued on commit, which never comes in this test
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    MatchRun.objects.filter(pk=run.pk).update(status=MatchRun.Status.RUNNING, started_at=long_ago)
+    MatchChunk.objects.filter(run=run).update(
+        status=MatchChunk.Status.RUNNING, attempts=1, enqueued_at=long_ago, started_at=long_ago
+    )
+
+    sent = tasks.requeue_stalled_chunks()
+
+    run.refresh_from_db()
+    assert sent == 1
+    assert run.status == MatchRun.Status.COMPLETED, run.failure_reason
+    assert MatchChunk.objects.get(run=run).attempts == 2
+    assert len(stored()) == 3

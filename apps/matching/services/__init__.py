@@ -8,7 +8,16 @@ from .export import FORMATS as EXPORT_FORMATS
 from .export import ExportError, current_matches, current_rows, export_matches
 from .plans import CriteriaError, Plan, plans_for
 from .results import StoredPair, stored_pairs
-from .runs import MatchRequestError, execute_chunk, fail_run, request_run, requeue_stalled, wait_for_run
+from .runs import (
+    MatchRequestError,
+    chunk_size,
+    execute_chunk,
+    fail_run,
+    request_run,
+    requeue_all_stalled,
+    requeue_stalled,
+    wait_for_run,
+)
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -17,6 +26,7 @@ __all__ = [
     "MatchRequestError",
     "Plan",
     "StoredPair",
+    "chunk_size",
     "current_matches",
     "current_rows",
     "execute_chunk",
@@ -28,6 +38,7 @@ __all__ = [
     "plans_for",
     "rematch_after_import",
     "request_run",
+    "requeue_all_stalled",
     "requeue_stalled",
     "run_summary",
     "stored_pairs",

@@ -27,11 +27,14 @@ from .plans import CriteriaError, plans_for
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 # Starts of one chunk (first try + retries + redeliveries after a lost worker) before the run is failed.
 MAX_CHUNK_ATTEMPTS = 6
-# A chunk holds about this many (patient, plan) pairs: one to three minutes of work on one core, far below
-# Redis' visibility timeout (an hour), and large enough that reading and preparing every plan's criteria
-# (about 10 s per chunk for the 430 fixture plans) stays a small part of it.
+# A chunk holds about this many (patient, plan) pairs: seconds of work on one core, far below Redis'
+# visibility timeout (an hour). Criteria are compiled once per worker process (evaluation.compiled), so
+# small chunks cost little; a run is split into at least MIN_CHUNKS chunks when it has the patients for
+# it, so that every worker gets a share and a lost chunk is a small part of the run.
 PAIRS_PER_CHUNK = 400_000
-MAX_PATIENTS_PER_CHUNK = 2_000
+MIN_PATIENTS_PER_CHUNK = 100
+MAX_PATIENTS_PER_CHUNK = 10_000
+MIN_CHUNKS = 8
 # A chunk unfinished this long after it was sent or started is sent again (see requeue_stalled).
 CHUNK_STALL_SECONDS = 600.0
 
@@ -75,11 +78,16 @@ def _resolve(
     return trial_rows, patient_pks
 
 
-def _chunk_size(n_plans: int, override: int | None) -> int:
+def chunk_size(n_plans: int, n_patients: int, override: int | None = None) -> int:
+    """Patients per chunk, adapted to the run: about PAIRS_PER_CHUNK pairs (so one trial against many
+    patients takes big chunks and many trials small ones), between MIN_ and MAX_PATIENTS_PER_CHUNK, and
+    small enough for MIN_CHUNKS chunks when the run has enough patients."""
     if override:
         return max(1, override)
     per_chunk = getattr(settings, "MATCHING_PAIRS_PER_CHUNK", PAIRS_PER_CHUNK)
-    return max(1, min(MAX_PATIENTS_PER_CHUNK, per_chunk // max(1, n_plans)))
+    by_pairs = min(MAX_PATIENTS_PER_CHUNK, max(MIN_PATIENTS_PER_CHUNK, per_chunk // max(1, n_plans)))
+    spread = -(-n_patients // MIN_CHUNKS)  # ceiling
+    return max(1, min(by_pairs, max(MIN_PATIENTS_PER_CHUNK, spread)))
 
 
 def request_run(
@@ -106,7 +114,7 @@ def request_run(
     version_pks = _current_versions(trial_rows)
     plans = plans_for(version_pks, include_closed=include_closed, with_criteria=False) if patient_pks else []
     n_plans = len(plans)
-    size = _chunk_size(n_plans, patients_per_chunk)
+    size = chunk_size(n_plans, len(patient_pks), patients_per_chunk)
     slices = [patient_pks[i : i + size] for i in range(0, len(patient_pks), size)] if n_plans else []
     scope = {
         "trials": None if trials is None else [t.trial_id for t in trial_rows],
@@ -177,6 +185,13 @@ def requeue_stalled(run: MatchRun, *, stale_after: float = CHUNK_STALL_SECONDS) 
             _enqueue(run.pk, chunk.index)
             sent += 1
     return sent
+
+
+def requeue_all_stalled(*, stale_after: float = CHUNK_STALL_SECONDS) -> int:
+    """`requeue_stalled` for every unfinished run (the periodic task): chunks of a lost worker go on even
+    when nobody waits on their run. Returns the number of chunks sent."""
+    unfinished = MatchRun.objects.filter(status__in=[MatchRun.Status.PENDING, MatchRun.Status.RUNNING])
+    return sum(requeue_stalled(run, stale_after=stale_after) for run in unfinished)
 
 
 def _start_chunk(run_id: int, index: int) -> MatchChunk | None:
