@@ -6,6 +6,7 @@ import contextlib
 import datetime as dt
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import Any
@@ -22,7 +23,7 @@ from apps.trials.models import CriteriaVersion, Trial
 
 from ..models import MatchChunk, MatchRun
 from . import results
-from .plans import CriteriaError, plans_for
+from .plans import CriteriaError, Plan, plans_for
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 # Starts of one chunk (first try + retries + redeliveries after a lost worker) before the run is failed.
@@ -228,7 +229,7 @@ def execute_chunk(*, run_id: int, chunk: int) -> None:
         return
     began = time.monotonic()
     try:
-        plans = plans_for(row.run.criteria_versions, include_closed=bool(row.run.scope.get("include_closed")))
+        plans = _plans_of(row.run)
         computed = results.compute(plans, row.patient_ids, row.run.as_of)
         with transaction.atomic():
             locked = MatchChunk.objects.select_for_update().get(pk=row.pk)
@@ -261,6 +262,21 @@ def execute_chunk(*, run_id: int, chunk: int) -> None:
         fail_run(run_id, chunk, f"chunk {chunk}: {_describe(exc)}")
         return
     _update_rate(run_id)
+
+
+_RUN_PLANS: OrderedDict[int, list[Plan]] = OrderedDict()
+
+
+def _plans_of(run: MatchRun) -> list[Plan]:
+    """The run's plans, read and checked once per worker process and run (the next chunks of the run in
+    this process reuse them): a run is pinned to its criteria versions."""
+    found = _RUN_PLANS.get(run.pk)
+    if found is None:
+        found = plans_for(run.criteria_versions, include_closed=bool(run.scope.get("include_closed")))
+        _RUN_PLANS[run.pk] = found
+        while len(_RUN_PLANS) > 2:
+            _RUN_PLANS.popitem(last=False)
+    return found
 
 
 def _describe(exc: BaseException) -> str:
