@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -158,3 +159,30 @@ def test_chunk_that_keeps_failing_ends_the_run_failed_with_the_reason_audited(
     time.sleep(1)
     run.refresh_from_db()
     assert run.status == MatchRun.Status.FAILED
+
+
+def actionable() -> set[tuple[Any, ...]]:
+    return {
+        (r["patient"], r["trial"], r["arm"], r["status"], round(r["score"], 9))
+        for r in matching.current_rows(statuses=["eligible", "possible"])
+    }
+
+
+def test_workers_elsewhere_give_exactly_the_results_of_an_in_process_run(
+    dev_set: None, start_worker: Any, tmp_path: Path
+) -> None:
+    in_process = matching.request_run(as_of=AS_OF, patients_per_chunk=8)
+    for chunk in range(in_process.chunks_total):
+        matching.execute_chunk(run_id=in_process.pk, chunk=chunk)
+    in_process.refresh_from_db()
+    assert in_process.status == MatchRun.Status.COMPLETED, in_process.failure_reason
+    expected = actionable()
+    elsewhere = tmp_path / "worker-home"
+    elsewhere.mkdir()
+    start_worker(concurrency=2, cwd=elsewhere)
+
+    run = matching.wait_for_run(matching.request_run(as_of=AS_OF, patients_per_chunk=3), timeout=300)
+
+    assert run.status == MatchRun.Status.COMPLETED, run.failure_reason
+    assert {p.run_id for p in matching.stored_pairs()} == {run.pk}
+    assert expected and actionable() == expected

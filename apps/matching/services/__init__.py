@@ -3,7 +3,16 @@
 Use through the package: `from apps.matching import services as matching; matching.request_run(...)`.
 """
 
-from .explain import explain, on_criteria_version, on_patient_changed, rematch_after_import, run_summary
+from .explain import (
+    explain,
+    on_criteria_version,
+    on_patient_changed,
+    rematch_after_import,
+    rematch_criteria_versions,
+    rematch_later,
+    rematch_patients,
+    run_summary,
+)
 from .export import FORMATS as EXPORT_FORMATS
 from .export import ExportError, current_matches, current_rows, export_matches
 from .plans import CriteriaError, Plan, plans_for
@@ -37,6 +46,9 @@ __all__ = [
     "on_patient_changed",
     "plans_for",
     "rematch_after_import",
+    "rematch_criteria_versions",
+    "rematch_later",
+    "rematch_patients",
     "request_run",
     "requeue_all_stalled",
     "requeue_stalled",

@@ -264,16 +264,18 @@ def execute_chunk(*, run_id: int, chunk: int) -> None:
     _update_rate(run_id)
 
 
-_RUN_PLANS: OrderedDict[int, list[Plan]] = OrderedDict()
+_RUN_PLANS: OrderedDict[tuple[int, str, str], list[Plan]] = OrderedDict()
 
 
 def _plans_of(run: MatchRun) -> list[Plan]:
     """The run's plans, read and checked once per worker process and run (the next chunks of the run in
     this process reuse them): a run is pinned to its criteria versions."""
-    found = _RUN_PLANS.get(run.pk)
+    # A primary key alone can come back (SQLite reuses them after a rollback); with key and time it cannot.
+    key = (run.pk, run.idempotency_key, run.created_at.isoformat())
+    found = _RUN_PLANS.get(key)
     if found is None:
         found = plans_for(run.criteria_versions, include_closed=bool(run.scope.get("include_closed")))
-        _RUN_PLANS[run.pk] = found
+        _RUN_PLANS[key] = found
         while len(_RUN_PLANS) > 2:
             _RUN_PLANS.popitem(last=False)
     return found
