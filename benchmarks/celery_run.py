@@ -129,6 +129,9 @@ def _match(args: argparse.Namespace, env: dict[str, str], result: dict[str, obje
         run = json.loads(out)
         result["run"] = run
         result["peak_worker_rss_mb"] = round(max(_peak_rss_mb(w.pid) for w in workers), 1)
+        # CPU seconds of the workers' processes since they started (steadier than wall time on a busy
+        # machine); idle time before the request is a fraction of a second.
+        result["worker_cpu_seconds"] = round(sum(_cpu_seconds(w.pid) for w in workers), 1)
     finally:
         for worker in workers:
             os.killpg(worker.pid, signal.SIGKILL if args.max_seconds else signal.SIGTERM)
@@ -176,6 +179,23 @@ def _peak_rss_mb(pid: int) -> float:
         except (OSError, ProcessLookupError):
             continue
     return peak / 1024
+
+
+def _cpu_seconds(sid: int) -> float:
+    """User and system CPU seconds of the live processes of a session (a worker: main and pool)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getsid(int(entry.name)) != sid:
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, ProcessLookupError, IndexError, ValueError):
+            continue
+    return total / ticks
 
 
 def _request_to_done(url: str, run_id: int) -> float:
