@@ -109,12 +109,6 @@ class _Names:
         return self.patterns
 
 
-_CURRENT_VERSIONS = (
-    "SELECT v.id FROM {cv} v "
-    "WHERE v.number = (SELECT MAX(w.number) FROM {cv} w WHERE w.trial_id = v.trial_id)"
-)
-
-
 def _actionable_raw(trial_pk: int | None) -> Iterator[tuple[Any, ...]]:
     """Current eligible and possible rows with each pair's rank among its patient's current results
     (eligible first, by score, then trial id and arm code), computed by the database when read; ordered
@@ -122,7 +116,11 @@ def _actionable_raw(trial_pk: int | None) -> Iterator[tuple[Any, ...]]:
     m = connection.ops.quote_name(Match._meta.db_table)
     t = connection.ops.quote_name(Trial._meta.db_table)
     a = connection.ops.quote_name(Arm._meta.db_table)
-    current = _CURRENT_VERSIONS.format(cv=connection.ops.quote_name(CriteriaVersion._meta.db_table))
+    latest: dict[int, tuple[int, int]] = {}
+    for trial, number, pk in CriteriaVersion.objects.values_list("trial_id", "number", "pk"):
+        if trial not in latest or number > latest[trial][0]:
+            latest[trial] = (number, pk)
+    current = ", ".join(str(int(pk)) for _, pk in latest.values()) or "NULL"  # our own integer keys
     scope = ""
     # Byte order, as Python sorts the trial ids the rows are merged with.
     collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
