@@ -135,7 +135,8 @@ def _pattern_ids(plans: Sequence[Plan], columns: Sequence[evaluation.PlanColumns
             unknown_count=pattern.unknown,
             not_met_count=pattern.not_met,
         )
-        for (version, digest), (plan, pattern) in wanted.items()
+        # In one order for every chunk: two chunks inserting the same new patterns wait, never deadlock.
+        for (version, digest), (plan, pattern) in sorted(wanted.items(), key=lambda item: item[0])
         if (version, digest) not in found
     ]
     if new:
