@@ -312,3 +312,20 @@ def test_periodic_requeue_finishes_a_chunk_left_running_by_a_lost_worker(
     assert run.status == MatchRun.Status.COMPLETED, run.failure_reason
     assert MatchChunk.objects.get(run=run).attempts == 2
     assert len(stored()) == 3
+
+
+def test_a_run_after_criteria_or_trial_fields_changed_in_place_uses_the_new_content(
+    adults_trial_and_patients: Trial, django_capture_on_commit_callbacks: Any
+) -> None:
+    trial = adults_trial_and_patients
+    run_now(django_capture_on_commit_callbacks)
+    assert {k: s for k, _, _, s, _ in stored()}["child-1"] == "ineligible"
+    Trial.objects.filter(pk=trial.pk).update(min_age_years=None)
+    CriteriaVersion.objects.filter(trial=trial).update(
+        parsed={"criteria": [criterion("I1", "diagnosis", {"oncotree": ["NSCLC"]})]}
+    )
+
+    run_now(django_capture_on_commit_callbacks)
+
+    statuses = {k: s for k, _, _, s, _ in stored()}
+    assert statuses == {"adult-1": "eligible", "adult-2": "possible", "child-1": "possible"}

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -265,20 +265,59 @@ def execute_chunk(*, run_id: int, chunk: int) -> None:
 
 
 _RUN_PLANS: OrderedDict[tuple[int, str, str], list[Plan]] = OrderedDict()
+_CONTENT_PLANS: OrderedDict[str, list[Plan]] = OrderedDict()
 
 
 def _plans_of(run: MatchRun) -> list[Plan]:
     """The run's plans, read and checked once per worker process and run (the next chunks of the run in
-    this process reuse them): a run is pinned to its criteria versions."""
+    this process reuse them): a run is pinned to its criteria versions. On PostgreSQL, also once per content:
+    the next run over the same versions, trials and arms (an incremental re-match) reuses them."""
     # A primary key alone can come back (SQLite reuses them after a rollback); with key and time it cannot.
     key = (run.pk, run.idempotency_key, run.created_at.isoformat())
     found = _RUN_PLANS.get(key)
     if found is None:
-        found = plans_for(run.criteria_versions, include_closed=bool(run.scope.get("include_closed")))
+        include_closed = bool(run.scope.get("include_closed"))
+        content = _content_key(run.criteria_versions, include_closed)
+        found = _CONTENT_PLANS.get(content) if content else None
+        if found is None:
+            found = plans_for(run.criteria_versions, include_closed=include_closed)
+            if content:
+                _CONTENT_PLANS[content] = found
+                while len(_CONTENT_PLANS) > 2:
+                    _CONTENT_PLANS.popitem(last=False)
         _RUN_PLANS[key] = found
         while len(_RUN_PLANS) > 2:
             _RUN_PLANS.popitem(last=False)
     return found
+
+
+def _content_key(version_pks: Sequence[int], include_closed: bool) -> str | None:
+    """A digest of everything `plans_for` reads (versions' criteria and structured fields, the trials' age
+    and sex fields, the arms), hashed by PostgreSQL; None elsewhere (no caching across runs)."""
+    if connection.vendor != "postgresql" or not version_pks:
+        return None
+    ids = [int(pk) for pk in version_pks]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT md5(string_agg(
+                v.id || ':' || v.number || ':' || md5(COALESCE(v.parsed::text, '~')) || ':'
+                || md5(COALESCE(v.structured::text, '~')) || ':' || md5(v.text) || ':' || t.trial_id || ':'
+                || COALESCE(t.min_age_years::text, '') || ':' || COALESCE(t.max_age_years::text, '') || ':'
+                || t.sex || ':' || COALESCE((
+                    SELECT string_agg(a.id || '/' || a.code || '/' || a.status || '/'
+                        || COALESCE(a.parent_id::text, ''), ',' ORDER BY a.id)
+                    FROM trials_arm a WHERE a.trial_id = t.id
+                ), ''),
+                ';' ORDER BY v.id
+            ))
+            FROM trials_criteriaversion v JOIN trials_trial t ON t.id = v.trial_id
+            WHERE v.id = ANY(%s)
+            """,
+            [ids],
+        )
+        row = cursor.fetchone()
+    return None if row is None or row[0] is None else f"{include_closed}:{row[0]}"
 
 
 def _describe(exc: BaseException) -> str:
