@@ -5,15 +5,25 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/trialmatch
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install demo test lint test-embedded test-production services browser
+.PHONY: install lock demo test lint test-embedded test-production services browser
 
-$(VENV)/.installed: pyproject.toml
+LOCK := requirements.lock
+
+# Installs exactly the versions in requirements.lock, every file checked against its hash (a new release
+# upstream changes nothing), then this package itself without touching them.
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e ".[dev]"
+	$(VENV)/bin/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(VENV)/bin/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 install: $(VENV)/.installed
+
+## Re-resolve requirements.lock from pyproject.toml (keeps the pinned versions that still fit; add
+## UPGRADE=--upgrade for the newest releases, or UPGRADE="--upgrade-package NAME" for one), then `make install`.
+lock: install
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--python-platform x86_64-unknown-linux-gnu $(UPGRADE) -o $(LOCK)
 
 ## 1. Install, load the demo (SQLite, tasks in-process) and serve it on http://127.0.0.1:8000
 demo: install

@@ -156,6 +156,17 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# After an import commits, re-match what it changed as Celery tasks (apps.matching.services.rematch_later):
+# on by default with a broker; off in the embedded default, where the demo and tests match explicitly.
+MATCHING_REMATCH_AFTER_IMPORT = env.bool("MATCHING_REMATCH_AFTER_IMPORT", default=bool(REDIS_URL))
+# `celery -A trialmatch beat` sends these; stalled chunks of a lost worker are re-sent even when nobody
+# waits on their run (apps.matching.services.requeue_all_stalled).
+CELERY_BEAT_SCHEDULE = {
+    "matching-requeue-stalled-chunks": {
+        "task": "matching.requeue_stalled_chunks",
+        "schedule": env.float("MATCHING_REQUEUE_EVERY_SECONDS", default=60.0),
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

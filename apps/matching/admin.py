@@ -51,7 +51,7 @@ class MatchRunAdmin(ReadOnlyAdmin):
 @admin.register(Match)
 class MatchAdmin(ReadOnlyAdmin):
     # Patients appear by pseudonymous key only.
-    list_display = ["trial", "arm", "patient", "status", "score", "rank_in_trial", "criteria_version", "run"]
+    list_display = ["trial", "arm", "patient", "status", "score", "criteria_version", "run"]
     list_filter = ["status"]
     list_select_related = ["trial", "arm", "patient", "criteria_version", "run"]
     search_fields = ["trial__trial_id", "patient__key"]

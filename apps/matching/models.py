@@ -8,7 +8,8 @@ any earlier result of the same pairs (from this or an older run, row or block en
 replaces and never adds a second result; `run` then names the run that computed the result. Older runs
 keep their summary (status, counts, timings) and the audit trail keeps who asked for them. Results are
 pinned to the criteria version they were computed with (PROMISES 15): a new version gives new results,
-old ones stay.
+old ones stay. Per-criterion verdicts are stored once per distinct pattern (`VerdictPattern`); nothing is
+ranked in storage: lists are ordered when read (see `selectors`).
 """
 
 from __future__ import annotations
@@ -107,9 +108,41 @@ class MatchChunk(models.Model):
         return f"chunk {self.index} of run {self.run_id}"
 
 
+class VerdictPattern(models.Model):
+    """One distinct per-criterion verdict pattern of a plan (a trial, or one arm of it) at a criteria version,
+    stored once and referenced by every eligible or possible pair that has it.
+
+    `verdicts` are the plan's criteria in order as {id, verdict, evidence}, where the evidence of an unknown
+    criterion is what it needs and of any other criterion null (a pair's own evidence is computed on demand
+    by `services.explain`); `missing` is what would decide the unknowns, deduplicated. `digest` identifies
+    the pattern within its version (the plan and the verdict codes), so concurrent chunks that meet the same
+    pattern store it once.
+    """
+
+    criteria_version = models.ForeignKey(CriteriaVersion, on_delete=models.PROTECT, related_name="+")
+    arm = models.ForeignKey(Arm, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(max_length=64)
+    verdicts = models.JSONField(default=list, blank=True, help_text="[{id, verdict, evidence}]")
+    missing = models.JSONField(default=list, blank=True, help_text="deduplicated data that would decide")
+    met_count = models.PositiveIntegerField(default=0)
+    unknown_count = models.PositiveIntegerField(default=0)
+    not_met_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["criteria_version", "digest"], name="one_verdict_pattern_per_version_and_digest"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"verdict pattern {self.digest[:8]} of version {self.criteria_version_id}"
+
+
 class MatchQuerySet(models.QuerySet["Match"]):
     def ranked(self) -> MatchQuerySet:
-        return self.order_by("trial__trial_id", "arm__code", "rank_in_trial", "patient__key")
+        """Best first within each trial arm: eligible before possible, then by score, then patient."""
+        return self.order_by("trial__trial_id", "arm__code", "status", "-score", "patient__key")
 
     def actionable(self) -> MatchQuerySet:
         """Eligible and possible matches: what coordinators look at."""
@@ -119,9 +152,10 @@ class MatchQuerySet(models.QuerySet["Match"]):
 class Match(models.Model):
     """The current result of one eligible or possible (patient, trial, arm, criteria version) pair.
 
-    Keeps every criterion's verdict with its evidence and the missing data. Runs store ineligible pairs
-    packed in `IneligibleBlock`s instead (the status stays a choice here for rows written before that);
-    `services.explain` recomputes the full explanation of any pair on demand.
+    Fixed-width columns only: the per-criterion verdicts and missing data live in the pair's
+    `VerdictPattern` (shared by every pair with the same verdicts). Runs store ineligible pairs packed in
+    `IneligibleBlock`s (the status stays a choice here for completeness). Ranks are not stored: lists are
+    ordered at read time by (status, score), served by the indexes below.
     """
 
     class Status(models.TextChoices):
@@ -131,30 +165,23 @@ class Match(models.Model):
 
     run = models.ForeignKey(MatchRun, on_delete=models.PROTECT, related_name="matches")
     chunk_index = models.PositiveIntegerField()
-    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="matches")
-    arm = models.ForeignKey(Arm, null=True, blank=True, on_delete=models.CASCADE, related_name="matches")
-    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="matches")
-    criteria_version = models.ForeignKey(CriteriaVersion, on_delete=models.PROTECT, related_name="matches")
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="matches", db_index=False)
+    arm = models.ForeignKey(
+        Arm, null=True, blank=True, on_delete=models.CASCADE, related_name="matches", db_index=False
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="matches", db_index=False)
+    criteria_version = models.ForeignKey(
+        CriteriaVersion, on_delete=models.PROTECT, related_name="matches", db_index=False
+    )
     as_of = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices)
     score = models.FloatField()
     molecular_fit = models.FloatField(null=True, blank=True)
     phenotypic_fit = models.FloatField(null=True, blank=True)
-    rank_in_trial = models.PositiveIntegerField(
-        null=True, blank=True, help_text="1 = best of the trial arm's patients (set when a run completes)"
-    )
-    rank_for_patient = models.PositiveIntegerField(
-        null=True, blank=True, help_text="1 = best among this patient's trials and arms"
-    )
-    verdicts = models.JSONField(
-        default=list, blank=True, help_text="[{id, verdict, evidence}]; eligible and possible only"
-    )
-    missing = models.JSONField(default=list, blank=True, help_text="deduplicated data that would decide")
-    met_count = models.PositiveIntegerField(default=0)
-    unknown_count = models.PositiveIntegerField(default=0)
-    not_met_count = models.PositiveIntegerField(default=0)
-    first_failing = models.CharField(max_length=40, blank=True, help_text="criterion id; ineligible only")
-    computed_at = models.DateTimeField(auto_now=True)
+    unknown_count = models.PositiveSmallIntegerField(default=0)
+    pattern = models.ForeignKey(VerdictPattern, on_delete=models.PROTECT, related_name="+", db_index=False)
+
+    # Single-column indexes only where no composite one below leads with the column: rows stay small.
 
     objects = MatchQuerySet.as_manager()
 
@@ -183,27 +210,30 @@ class Match(models.Model):
                 condition=Q(phenotypic_fit__isnull=True) | Q(phenotypic_fit__gte=0, phenotypic_fit__lte=1),
             ),
             models.CheckConstraint(
-                name="match_ranks_start_at_1",
-                condition=(Q(rank_in_trial__isnull=True) | Q(rank_in_trial__gte=1))
-                & (Q(rank_for_patient__isnull=True) | Q(rank_for_patient__gte=1)),
-            ),
-            models.CheckConstraint(
-                name="ineligible_match_names_its_first_failing_criterion",
-                condition=~Q(status="ineligible") | ~Q(first_failing=""),
-            ),
-            models.CheckConstraint(
-                name="eligible_match_has_nothing_unknown_or_failed",
-                condition=~Q(status="eligible") | Q(unknown_count=0, not_met_count=0),
+                name="eligible_match_has_nothing_unknown",
+                condition=~Q(status="eligible") | Q(unknown_count=0),
             ),
         ]
         indexes = [
-            models.Index(fields=["run", "chunk_index"]),
-            models.Index(fields=["trial", "arm", "score"]),
-            models.Index(fields=["patient", "score"]),
+            # A trial arm's worklist (eligible first, best score first) and a patient's trials.
+            models.Index(fields=["trial", "arm", "status", "-score"], name="match_trial_worklist"),
+            models.Index(fields=["patient", "-score"], name="match_patient_list"),
         ]
 
     def __str__(self) -> str:
         return f"{self.patient_id} x {self.trial_id}: {self.status}"
+
+    @property
+    def verdicts(self) -> list[dict[str, object]]:
+        return list(self.pattern.verdicts)
+
+    @property
+    def missing(self) -> list[str]:
+        return list(self.pattern.missing)
+
+    @property
+    def first_failing(self) -> str:
+        return ""
 
 
 class MatchCount(models.Model):
@@ -241,11 +271,11 @@ class MatchCount(models.Model):
 class IneligibleBlock(models.Model):
     """The current ineligible results of one run chunk's patients for one plan (trial or arm), packed.
 
-    Parallel lists, one entry per pair, ordered by patient primary key: `patient_ids`, `failing` (index
-    into `failing_ids`, the plan's first failing criterion of the pair), `scores`, `molecular_fits`,
-    `phenotypic_fits` (6 decimals) and `unknown_counts`. Storage grows with the number of ineligible pairs
-    at a few tens of bytes each instead of a row each; `services.explain` recomputes any pair in full.
-    A later result of one of these pairs removes its entry (the block is rewritten, or deleted when empty).
+    Parallel little-endian arrays, one entry per pair, ordered by patient primary key (see
+    `services.ineligible` for the layout): patient ids (uint32), first failing criterion (uint16 index into
+    `failing_ids`), score, molecular and phenotypic fit (float32, NaN for none) and unknown count (uint16):
+    20 bytes a pair. `services.explain` recomputes any pair in full. A later result of one of these pairs
+    removes its entry (the block is rewritten, or deleted when empty).
     """
 
     run = models.ForeignKey(MatchRun, on_delete=models.PROTECT, related_name="ineligible_blocks")
@@ -254,16 +284,11 @@ class IneligibleBlock(models.Model):
     arm = models.ForeignKey(Arm, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     criteria_version = models.ForeignKey(CriteriaVersion, on_delete=models.PROTECT, related_name="+")
     as_of = models.DateField()
-    size = models.PositiveIntegerField(help_text="number of pairs (length of every list)")
+    size = models.PositiveIntegerField(help_text="number of pairs (length of every array)")
     patient_min = models.PositiveBigIntegerField(help_text="smallest patient primary key in the block")
     patient_max = models.PositiveBigIntegerField(help_text="largest patient primary key in the block")
-    patient_ids = models.JSONField(default=list)
     failing_ids = models.JSONField(default=list, help_text="distinct first failing criterion ids")
-    failing = models.JSONField(default=list, help_text="per pair: index into failing_ids")
-    scores = models.JSONField(default=list)
-    molecular_fits = models.JSONField(default=list, help_text="per pair: number or null")
-    phenotypic_fits = models.JSONField(default=list, help_text="per pair: number or null")
-    unknown_counts = models.JSONField(default=list)
+    packed = models.BinaryField(help_text="the per-pair arrays, concatenated")
 
     class Meta:
         constraints = [

@@ -1,6 +1,10 @@
 """Reads of the stored match results for pages, the API and exports: the one module that knows how results
 are stored. Callers pass the patients they may see (`Patient.objects.visible_to(user)`) and get rows whose
-fields are stable whatever the storage: status, score, fits, counts, and `verdicts_of` / `missing_of`."""
+fields are stable whatever the storage: status, score, fits, counts, and `verdicts_of` / `missing_of`.
+
+Storage: fixed-width `Match` rows (eligible and possible pairs) pointing at a shared `VerdictPattern`;
+lists are ranked here, when read, served by the indexes (trial, arm, status, score) and (patient, score).
+"""
 
 from __future__ import annotations
 
@@ -20,14 +24,9 @@ _RANKED = ("status", "-score", "patient__key")
 
 
 def current() -> MatchQuerySet:
-    """Stored eligible and possible results computed with each trial's current criteria version."""
-    latest = (
-        CriteriaVersion.objects.filter(trial=OuterRef("trial"))
-        .values("trial")
-        .annotate(n=Max("number"))
-        .values("n")
-    )
-    return Match.objects.filter(criteria_version__number=Subquery(latest), status__in=ACTIONABLE)
+    """Stored eligible and possible results computed with each trial's current criteria version (selected by
+    the set of latest versions, not a subquery per result row)."""
+    return Match.objects.filter(criteria_version__in=_current_versions(), status__in=ACTIONABLE)
 
 
 def for_trial(
@@ -41,7 +40,7 @@ def for_trial(
     qs = current().filter(trial=trial, patient__in=patients, status__in=list(statuses))
     if arm is not None:
         qs = qs.filter(arm=arm)
-    return qs.select_related("patient", "arm").order_by(*_RANKED)
+    return qs.select_related("patient", "arm", "pattern").order_by(*_RANKED)
 
 
 def for_patient(patient: Patient, *, trials: QuerySet[Trial] | None = None) -> MatchQuerySet:
@@ -49,7 +48,7 @@ def for_patient(patient: Patient, *, trials: QuerySet[Trial] | None = None) -> M
     qs = current().filter(patient=patient)
     if trials is not None:
         qs = qs.filter(trial__in=trials)
-    return qs.select_related("trial", "arm").order_by("status", "-score", "trial__trial_id")
+    return qs.select_related("trial", "arm", "pattern").order_by("status", "-score", "trial__trial_id")
 
 
 def counts_by_trial(trials: QuerySet[Trial], *, patients: QuerySet[Patient]) -> dict[int, dict[str, int]]:
@@ -70,13 +69,13 @@ def verdicts_of(match: Match) -> list[dict[str, Any]]:
     """Per criterion of the pair's plan: {id, verdict, evidence}."""
     return [
         {"id": str(v.get("id")), "verdict": v.get("verdict"), "evidence": v.get("evidence")}
-        for v in match.verdicts
+        for v in match.pattern.verdicts
     ]
 
 
 def missing_of(match: Match) -> list[str]:
     """The data that would decide the pair's unknown criteria."""
-    return list(match.missing)
+    return list(match.pattern.missing)
 
 
 def _current_versions() -> QuerySet[CriteriaVersion, Any]:
@@ -103,14 +102,14 @@ def pair(patient: Patient, trial: Trial, *, arm: Arm | None = None) -> Match | N
     """The current result of one (patient, trial, arm), or None when the pair is ineligible or unmatched."""
     qs = current().filter(patient=patient, trial=trial)
     qs = qs.filter(arm=arm) if arm is not None else qs.filter(arm__isnull=True)
-    return qs.select_related("patient", "trial", "arm", "criteria_version").first()
+    return qs.select_related("patient", "trial", "arm", "criteria_version", "pattern").first()
 
 
 def missing_counts(patients: QuerySet[Patient]) -> list[dict[str, Any]]:
     """What would decide the most possible matches among `patients`:
     [{"item", "patients", "matches"}] ranked by matches settled, then patients."""
     by_item: dict[str, tuple[set[int], int]] = {}
-    rows = among(patients).filter(status=Match.Status.POSSIBLE).values_list("patient_id", "missing")
+    rows = among(patients).filter(status=Match.Status.POSSIBLE).values_list("patient_id", "pattern__missing")
     for patient_id, missing in rows.iterator(chunk_size=5000):
         for item in set(missing or []):
             seen, n = by_item.get(str(item), (set(), 0))

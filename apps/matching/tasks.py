@@ -23,3 +23,29 @@ from . import services
 )
 def run_match_chunk(self: Any, *, run_id: int, chunk: int) -> None:
     services.execute_chunk(run_id=run_id, chunk=chunk)
+
+
+@shared_task(name="matching.requeue_stalled_chunks", acks_late=False)
+def requeue_stalled_chunks() -> int:
+    """Periodic (Celery beat, `CELERY_BEAT_SCHEDULE`): re-send the chunks that stalled with a lost worker."""
+    return services.requeue_all_stalled()
+
+
+_RETRIED: dict[str, Any] = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_backoff_max": 60,
+    "max_retries": 5,
+}
+
+
+@shared_task(name="matching.rematch_patients", **_RETRIED)
+def rematch_patients(*, patient_ids: list[int]) -> None:
+    """After an import committed: its created or changed patients against every recruiting trial."""
+    services.rematch_patients(patient_ids)
+
+
+@shared_task(name="matching.rematch_criteria_versions", **_RETRIED)
+def rematch_criteria_versions(*, version_ids: list[int]) -> None:
+    """After an import committed: the trials of its new criteria versions against every patient."""
+    services.rematch_criteria_versions(version_ids)

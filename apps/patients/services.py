@@ -22,6 +22,7 @@ from django.db import DatabaseError, transaction
 from tqdm import tqdm
 
 from apps.audit import services as audit
+from apps.matching import services as matching
 
 from .fhir.common import iter_references
 from .fhir.facts import Location, Problem, ReadError
@@ -216,6 +217,7 @@ def _import_unit(unit: _Unit, *, actor: Actor, progress: bool = False, workers: 
                 raise _Rejected
             writer.finish()
             report.rows.update(writer.counts)
+            matching.rematch_later(patient_ids=writer.changed)
             audit.record(
                 actor=actor,
                 actor_label="import_patients",

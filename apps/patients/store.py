@@ -68,6 +68,9 @@ class FactWriter:
         self._outcomes: dict[str, list[dt.date | None]] = {}  # key -> [last alive, death, progression]
         self._stages: list[tuple[str, f.StageFact]] = []
         self.counts: Counter[str] = Counter()
+        # Patients (primary keys) created, or with any fact or field created, changed or removed: the
+        # ones to match again after the import commits.
+        self.changed: set[int] = set()
 
     # -- patients -------------------------------------------------------------------------------------
     def known_patient(self, key: str) -> bool:
@@ -118,6 +121,7 @@ class FactWriter:
         self._count(Patient, len(new), len(changed), len(self._patients) - len(new) - len(changed))
         for key, pk in Patient.objects.filter(key__in=list(self._patients)).values_list("key", "pk"):
             self.patient_pk[key] = pk
+        self.changed.update(self.patient_pk[row.key] for row in [*new, *changed])
         identity_fields = ["name", "mrn", "birth_date", "address", "phone", "email", "identifiers"]
         new_ids, changed_ids = [], []
         for key, (fact, _) in self._patients.items():
@@ -219,6 +223,7 @@ class FactWriter:
         if is_finding:
             stale = [row[0] for key, row in existing.items() if key not in keyed]
             if stale:
+                self.changed.update(row[1] for key, row in existing.items() if key not in keyed)
                 MolecularFinding.objects.filter(pk__in=stale).delete()
                 self.counts[f"{_label(model)}.deleted"] += len(stale)
         new: list[dict[str, Any]] = []
@@ -242,8 +247,10 @@ class FactWriter:
                 changed.append(model(pk=row[0], patient_id=key[0], **merged))
         if new:
             insert_rows(model, new)
+            self.changed.update(row["patient_id"] for row in new)
         if changed:
             model._default_manager.bulk_update(changed, sorted(fields), batch_size=500)
+            self.changed.update(int(row.patient_id) for row in changed)  # type: ignore[attr-defined]
         self._count(model, len(new), len(changed), len(keyed) - len(new) - len(changed))
 
     @staticmethod
@@ -282,6 +289,7 @@ class FactWriter:
                 continue
             target.stage, target.stage_text = stage.stage[:20], stage.stage_text[:200]
             target.save(update_fields=["stage", "stage_text"])
+            self.changed.add(target.patient_id)
             self.counts["diagnosis.stage_from_observation"] += 1
 
     def _write_follow_ups(self) -> None:
@@ -314,6 +322,7 @@ class FactWriter:
             elif self._assign(row, values):
                 changed.append(row)
         FollowUp.objects.bulk_create(new, batch_size=500)
+        self.changed.update(row.patient_id for row in [*new, *changed])
         if changed:
             FollowUp.objects.bulk_update(
                 changed, ["last_known_alive", "death_date", "progression_date"], batch_size=500

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 
 from apps.accounts.models import Site, Sponsor
 from apps.audit import services as audit
+from apps.matching import services as matching
 
 from . import importers
 from .importers import ArmRecord, Problem, TrialRecord
@@ -299,6 +300,7 @@ def _new_version_if_changed(
         structured=record.structured,
     )
     failure = _parse_criteria(version)
+    matching.rematch_later(criteria_version_ids=[version.pk])
     if failure:
         report.parse_failures.append({"record": record.label, "message": failure})
     audit.record(

@@ -14,7 +14,7 @@ from django.conf import settings
 from apps.accounts.models import Site
 from apps.cohorts import services as cohorts
 from apps.cohorts.models import Cohort, Stratification
-from apps.matching.models import Match, MatchRun
+from apps.matching.models import Match, MatchRun, VerdictPattern
 from apps.trials.models import CriteriaVersion, Trial
 
 from .helpers import coordinator, lung_cohort, patient
@@ -62,6 +62,7 @@ def test_trial_cohort_takes_eligible_and_possible_matches_of_the_current_version
     trial = Trial.objects.create(trial_id="NCT00000001", source="ctgov")
     version = CriteriaVersion.objects.create(trial=trial, number=1, text="x", text_sha256="0")
     run = MatchRun.objects.create(idempotency_key="k", as_of=dt.date(2026, 1, 1))
+    pattern = VerdictPattern.objects.create(criteria_version=version, digest="d")
     for p, status in ((a, "eligible"), (b, "possible"), (c, "ineligible")):
         Match.objects.create(
             run=run,
@@ -72,7 +73,7 @@ def test_trial_cohort_takes_eligible_and_possible_matches_of_the_current_version
             as_of=run.as_of,
             status=status,
             score=0.5,
-            first_failing="I1" if status == "ineligible" else "",
+            pattern=pattern,
             unknown_count=1 if status == "possible" else 0,
         )
 

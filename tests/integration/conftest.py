@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
@@ -61,6 +62,12 @@ class WorkerProcess:
                 self.kill()
 
 
+@pytest.fixture(autouse=True)
+def _match_explicitly(settings: Any) -> None:
+    """These tests start their runs themselves: imports queue no re-matching of their own."""
+    settings.MATCHING_REMATCH_AFTER_IMPORT = False
+
+
 @pytest.fixture
 def start_worker(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
     """Start real `celery -A trialmatch worker` processes against the test database and Redis."""
@@ -68,7 +75,8 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
     workers: list[WorkerProcess] = []
 
-    def start(concurrency: int = 2) -> WorkerProcess:
+    def start(concurrency: int = 2, cwd: Path = REPO) -> WorkerProcess:
+        """`cwd` elsewhere than the repository: a worker that shares only PostgreSQL and Redis with us."""
         log = tmp_path / f"worker-{len(workers)}.log"
         env = {**os.environ, "DATABASE_URL": _test_database_url(), "REDIS_URL": settings.REDIS_URL}
         process = subprocess.Popen(
@@ -86,7 +94,7 @@ def start_worker(tmp_path: Path) -> Iterator[Callable[..., WorkerProcess]]:
                 "--without-heartbeat",
                 f"--hostname=test{len(workers)}@%h",
             ],
-            cwd=REPO,
+            cwd=cwd,
             env=env,
             stdout=log.open("wb"),
             stderr=subprocess.STDOUT,

@@ -6,9 +6,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from apps.audit.models import AuditEvent
 from apps.matching import services as matching
+from apps.matching import tasks
 from apps.matching.models import IneligibleBlock, Match, MatchChunk, MatchCount, MatchRun
 from apps.matching.services import runs
 from apps.patients.models import Diagnosis, Patient, PatientIdentity
@@ -185,7 +187,7 @@ def test_new_criteria_version_gets_its_own_results_and_old_ones_stay_pinned(
     assert len([r for r in stored() if r[2] == 2]) == 3
     assert ("adult-2", "NCT00000001", 2, "ineligible") in [r[:4] for r in stored()]
     assert {r["criteria_version"] for r in matching.current_rows()} == {v2.pk}
-    assert not Match.objects.filter(criteria_version__number=1, rank_for_patient__isnull=False).exists()
+    assert {r["rank_for_patient"] for r in matching.current_rows() if r["status"] != "ineligible"} <= {1}
 
 
 def test_changed_patient_is_matched_against_recruiting_trials_only(
@@ -282,3 +284,48 @@ def test_stored_verdicts_of_a_possible_match_agree_with_the_on_demand_explanatio
     ]
     assert stored.missing == explained["missing"]
     assert "ECOG" in " ".join(stored.missing)
+
+
+def test_chunk_size_adapts_to_the_number_of_plans_and_patients() -> None:
+    assert matching.chunk_size(430, 20_000) == 930  # many plans: about 400,000 pairs a chunk
+    assert matching.chunk_size(1, 20_000) == 2_500  # one trial: big chunks, still 8 for the workers
+    assert matching.chunk_size(430, 50) == 100  # a few patients: one chunk
+    assert matching.chunk_size(1, 1_000_000) == 10_000
+    assert matching.chunk_size(430, 20_000, override=7) == 7
+
+
+def test_periodic_requeue_finishes_a_chunk_left_running_by_a_lost_worker(
+    adults_trial_and_patients: Trial,
+) -> None:
+
+    run = matching.request_run(as_of=AS_OF)  # enqueued on commit, which never comes in this test
+    long_ago = timezone.now() - dt.timedelta(hours=1)
+    MatchRun.objects.filter(pk=run.pk).update(status=MatchRun.Status.RUNNING, started_at=long_ago)
+    MatchChunk.objects.filter(run=run).update(
+        status=MatchChunk.Status.RUNNING, attempts=1, enqueued_at=long_ago, started_at=long_ago
+    )
+
+    sent = tasks.requeue_stalled_chunks()
+
+    run.refresh_from_db()
+    assert sent == 1
+    assert run.status == MatchRun.Status.COMPLETED, run.failure_reason
+    assert MatchChunk.objects.get(run=run).attempts == 2
+    assert len(stored()) == 3
+
+
+def test_a_run_after_criteria_or_trial_fields_changed_in_place_uses_the_new_content(
+    adults_trial_and_patients: Trial, django_capture_on_commit_callbacks: Any
+) -> None:
+    trial = adults_trial_and_patients
+    run_now(django_capture_on_commit_callbacks)
+    assert {k: s for k, _, _, s, _ in stored()}["child-1"] == "ineligible"
+    Trial.objects.filter(pk=trial.pk).update(min_age_years=None)
+    CriteriaVersion.objects.filter(trial=trial).update(
+        parsed={"criteria": [criterion("I1", "diagnosis", {"oncotree": ["NSCLC"]})]}
+    )
+
+    run_now(django_capture_on_commit_callbacks)
+
+    statuses = {k: s for k, _, _, s, _ in stored()}
+    assert statuses == {"adult-1": "eligible", "adult-2": "possible", "child-1": "possible"}

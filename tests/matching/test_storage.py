@@ -11,7 +11,8 @@ import pytest
 from django.db import transaction
 
 from apps.matching import services as matching
-from apps.matching.models import IneligibleBlock, Match, MatchChunk, MatchRun
+from apps.matching.models import IneligibleBlock, Match, MatchChunk, MatchRun, VerdictPattern
+from apps.matching.services import ineligible as packing
 from apps.matching.services import results
 from apps.matching.services.plans import plans_for
 from apps.patients.models import Patient
@@ -87,7 +88,10 @@ def test_ineligible_pairs_are_packed_per_run_chunk_and_plan_not_stored_as_match_
         (c, t.pk) for c in (0, 1) for t in Trial.objects.all()
     }
     assert sum(b.size for b in blocks) == len(ineligible)
-    assert all(b.patient_ids == sorted(b.patient_ids) for b in blocks)
+    for b in blocks:
+        patients = packing.unpack(b.packed, b.size)["patient"].tolist()
+        assert patients == sorted(patients)
+        assert len(b.packed) == 20 * b.size
 
 
 def test_every_pair_has_exactly_one_current_result_across_overlapping_runs_and_chunkings(
@@ -147,3 +151,24 @@ def test_export_lists_ineligible_pairs_after_the_others_with_their_first_failing
     assert {(r["trial"], r["patient"]) for r in only} == {
         (t, k) for (k, t), s in stored_statuses().items() if s == "ineligible"
     }
+
+
+def test_pairs_with_the_same_verdicts_share_one_stored_pattern_across_chunks_and_runs(
+    two_trials_and_patients: list[Trial], django_capture_on_commit_callbacks: Any
+) -> None:
+    run_now(django_capture_on_commit_callbacks, patients_per_chunk=1)
+    patterns_after_first = VerdictPattern.objects.count()
+    run_now(django_capture_on_commit_callbacks, patients_per_chunk=4)
+
+    adults = Match.objects.filter(trial__trial_id="NCT00000001")
+    assert adults.count() == 4
+    assert adults.values("pattern").distinct().count() == 1
+    assert VerdictPattern.objects.count() == patterns_after_first
+    assert VerdictPattern.objects.count() < Match.objects.count()
+    (luad,) = Match.objects.filter(trial__trial_id="NCT00000002", patient__key="luad-old")
+    assert [(v["id"], v["verdict"]) for v in luad.verdicts] == [
+        ("AGE", "met"),
+        ("I1", "met"),
+        ("I2", "unknown"),
+    ]
+    assert luad.missing and luad.pattern.unknown_count == luad.unknown_count == 1

@@ -42,12 +42,33 @@ class Table:
     reps: list[Any]  # one representative fact per signature (date and source cleared)
     cols: dict[str, np.ndarray] = field(default_factory=dict)
     _memo: dict[Any, np.ndarray] = field(default_factory=dict)
+    name: str = ""  # the FeatureStore attribute: names the process-wide memo of per-fact answers
+    _ids: I64 | None = None
+    _ids_done: bool = False
 
     def per_sig(self, key: Any, fn: Callable[[Any], Any], dtype: Any = np.int8) -> np.ndarray:
-        """fn over each distinct fact, as an array indexed by signature (memoised under `key`)."""
+        """fn over each distinct fact, as an array indexed by signature (memoised under `key`).
+
+        Answers per distinct fact are also kept for the process (by table, key and fact), so the next store
+        of the same process (the next chunk of a run) judges only the facts it has not seen: a rule's answer
+        about one fact depends on nothing else (dates are judged on the rows, not here).
+        """
         if key not in self._memo:
-            self._memo[key] = np.fromiter((fn(rep) for rep in self.reps), dtype=dtype, count=len(self.reps))
+            ids = self._process_ids()
+            if ids is None:
+                values = np.fromiter((fn(rep) for rep in self.reps), dtype=dtype, count=len(self.reps))
+            else:
+                values = _SHARED.answers(self.name, key, ids, self.reps, fn, dtype)
+            self._memo[key] = values
         return self._memo[key]
+
+    def _process_ids(self) -> I64 | None:
+        """Each representative's id in this process's registry of distinct facts of the table (None when
+        the table is unnamed or a fact cannot be hashed)."""
+        if not self._ids_done:
+            self._ids = _SHARED.ids(self.name, self.reps) if self.name else None
+            self._ids_done = True
+        return self._ids
 
     def latest(self, n: int, mask: npt.NDArray[np.bool_]) -> I64:
         """Per patient, the row index of its most recent row where `mask` holds, or -1."""
@@ -74,6 +95,56 @@ class Table:
             np.minimum.at(out, self.owner[rows], values[rows])
             out[out == 99] = default
         return out
+
+
+class _ProcessMemo:
+    """Answers of per-fact functions for the whole process: distinct facts get ids per table, and each
+    (table, key) keeps an array of answers by fact id with a mask of the ones known. Dropped and rebuilt
+    when it grows past its bounds."""
+
+    MAX_FACTS = 200_000
+    MAX_KEYS = 50_000
+
+    def __init__(self) -> None:
+        self.facts: dict[str, dict[Any, int]] = {}
+        self.memo: dict[tuple[str, str], tuple[np.ndarray, npt.NDArray[np.bool_]]] = {}
+
+    def ids(self, table: str, reps: Sequence[Any]) -> I64 | None:
+        registry = self.facts.setdefault(table, {})
+        if len(registry) + len(reps) > self.MAX_FACTS:
+            # Only this table's ids change, and a store asks for a table's ids once.
+            registry.clear()
+            self.memo = {name: m for name, m in self.memo.items() if name[0] != table}
+        try:
+            return np.fromiter(
+                (registry.setdefault(rep, len(registry)) for rep in reps), dtype=np.int64, count=len(reps)
+            )
+        except TypeError:  # an unhashable fact: this table is judged per store only
+            return None
+
+    def answers(
+        self, table: str, key: Any, ids: I64, reps: Sequence[Any], fn: Callable[[Any], Any], dtype: Any
+    ) -> np.ndarray:
+        if len(self.memo) > self.MAX_KEYS:
+            self.memo.clear()
+        size = len(self.facts.get(table, ()))
+        name = (table, repr(key))
+        values, known = self.memo.get(name, (np.zeros(0, dtype=dtype), np.zeros(0, dtype=bool)))
+        if len(values) < size or values.dtype != np.dtype(dtype):
+            grown = np.zeros(size, dtype=dtype)
+            grown_known = np.zeros(size, dtype=bool)
+            if values.dtype == np.dtype(dtype):
+                grown[: len(values)] = values
+                grown_known[: len(known)] = known
+            values, known = grown, grown_known
+        for i in np.flatnonzero(~known[ids]).tolist():
+            values[ids[i]] = fn(reps[i])
+            known[ids[i]] = True
+        self.memo[name] = (values, known)
+        return values[ids]
+
+
+_SHARED = _ProcessMemo()
 
 
 def _strip(fact: Any, *also: str) -> Any:
@@ -160,7 +231,7 @@ class FeatureStore:
                 age_m[i] = (as_of.year - b.year) * 12 + as_of.month - b.month - (as_of.day < b.day)
         sex = np.fromiter((SEX.get(r.sex, 0) for r in records), dtype=np.int8, count=len(records))
         nan = float("nan")
-        return cls(
+        store = cls(
             as_of=as_of,
             keys=[r.key for r in records],
             age_years=age_y,
@@ -200,3 +271,6 @@ class FeatureStore:
             ),
             pregnancy=_table([seen(r.pregnancy) for r in records], attrgetter("status"), _strip),
         )
+        for name in ("diagnoses", "labs", "performance", "findings", "biomarkers", "therapies", "pregnancy"):
+            getattr(store, name).name = name
+        return store

@@ -3,12 +3,30 @@
 Use through the package: `from apps.matching import services as matching; matching.request_run(...)`.
 """
 
-from .explain import explain, on_criteria_version, on_patient_changed, rematch_after_import, run_summary
+from .explain import (
+    explain,
+    on_criteria_version,
+    on_patient_changed,
+    rematch_after_import,
+    rematch_criteria_versions,
+    rematch_later,
+    rematch_patients,
+    run_summary,
+)
 from .export import FORMATS as EXPORT_FORMATS
 from .export import ExportError, current_matches, current_rows, export_matches
 from .plans import CriteriaError, Plan, plans_for
 from .results import StoredPair, stored_pairs
-from .runs import MatchRequestError, execute_chunk, fail_run, request_run, requeue_stalled, wait_for_run
+from .runs import (
+    MatchRequestError,
+    chunk_size,
+    execute_chunk,
+    fail_run,
+    request_run,
+    requeue_all_stalled,
+    requeue_stalled,
+    wait_for_run,
+)
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -17,6 +35,7 @@ __all__ = [
     "MatchRequestError",
     "Plan",
     "StoredPair",
+    "chunk_size",
     "current_matches",
     "current_rows",
     "execute_chunk",
@@ -27,7 +46,11 @@ __all__ = [
     "on_patient_changed",
     "plans_for",
     "rematch_after_import",
+    "rematch_criteria_versions",
+    "rematch_later",
+    "rematch_patients",
     "request_run",
+    "requeue_all_stalled",
     "requeue_stalled",
     "run_summary",
     "stored_pairs",

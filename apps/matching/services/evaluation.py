@@ -1,25 +1,32 @@
-"""The one place the Django side calls the pure core: vectorised engine for statuses and scores, the
-reference evaluator (oracle) for the per-criterion explanation of eligible and possible pairs."""
+"""The one place the Django side calls the pure core: the vectorised engine gives columns per plan (status,
+score, fits, unknown count, first failing criterion, verdict pattern), never a Python object per pair; the
+reference evaluator (oracle) gives one pair's full explanation on demand."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import math
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
+import orjson
 
 from .. import scoring
 from ..eligibility import PairResult, evaluate, prepare
-from ..engine import FeatureStore, compile_trials, match_all
+from ..eligibility.tree import Criteria
+from ..engine import FeatureStore, Program, compile_trials, run
 from ..records import PatientRecord
 
 
 @dataclass(frozen=True)
 class Outcome:
+    """One pair's full explanation (on demand only)."""
+
     status: str
     score: float
     molecular_fit: float | None
@@ -30,11 +37,6 @@ class Outcome:
     not_met: int = 0
     verdicts: list[dict[str, Any]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
-    # `verdicts` and `missing` as JSON text, when already encoded (shared by pairs with the same verdicts).
-    encoded: tuple[str, str] | None = None
-
-    def as_json(self) -> tuple[str, str]:
-        return self.encoded or (json.dumps(self.verdicts), json.dumps(self.missing))
 
 
 def _outcome(result: PairResult) -> Outcome:
@@ -62,86 +64,150 @@ def explain_pair(criteria: list[dict[str, Any]], record: PatientRecord, as_of: d
     return _outcome(evaluate(prepare(criteria, strict=False), record, as_of))
 
 
-def evaluate_plan(
-    criteria: list[dict[str, Any]], records: Sequence[PatientRecord], as_of: dt.date
-) -> list[Outcome]:
-    """One outcome per record, in order. The criteria are prepared once for all records; a criterion whose
-    rule cannot be read is kept as unknown (for review), a structurally broken list raises CriteriaError."""
-    prepared = prepare(criteria, strict=False)
-    return [_outcome(evaluate(prepared, record, as_of)) for record in records]
+@dataclass(frozen=True)
+class Pattern:
+    """One distinct verdict pattern of a plan: what `VerdictPattern` stores."""
+
+    codes: bytes  # engine verdict codes per criterion (not_met 0, met 1, unknown 2, n/a 3)
+    verdicts: list[dict[str, Any]]
+    missing: list[str]
+    met: int
+    unknown: int
+    not_met: int
+
+
+@dataclass
+class PlanColumns:
+    """One plan's results for a chunk's patients (arrays parallel to the patients, in their order)."""
+
+    criterion_ids: list[str]
+    status: npt.NDArray[np.int8]  # scoring.STATUS_CODES: 0 ineligible, 1 possible, 2 eligible
+    score: npt.NDArray[np.float64]
+    molecular_fit: npt.NDArray[np.float64]  # NaN: the plan has no molecular requirement
+    phenotypic_fit: npt.NDArray[np.float64]
+    unknown: npt.NDArray[np.int16]
+    failing: npt.NDArray[np.int32]  # index into criterion_ids of the first failing criterion, -1 none
+    pattern: npt.NDArray[np.int32]  # index into `patterns`, -1 for ineligible pairs
+    patterns: list[Pattern]
+
+
+@dataclass
+class Compiled:
+    """Criteria lists prepared and compiled once (per worker process, see `compiled`)."""
+
+    prepared: list[Criteria]
+    program: Program
+    needs: dict[dt.date, list[list[Any]]] = field(default_factory=dict)
+
+    def needs_on(self, as_of: dt.date) -> list[list[Any]]:
+        """Per plan, the reference verdicts of a patient with no data: what each criterion needs."""
+        if as_of not in self.needs:
+            self.needs[as_of] = [list(evaluate(c, _NOTHING_KNOWN, as_of).verdicts) for c in self.prepared]
+        return self.needs[as_of]
+
+
+_CACHE: OrderedDict[bytes, Compiled] = OrderedDict()
+_CACHE_SIZE = 4
+_LOCK = threading.Lock()
+
+
+def compiled(criteria_lists: Sequence[list[dict[str, Any]]]) -> Compiled:
+    """The criteria lists prepared and compiled, memoised by their content: every chunk of a run (and the
+    next run with the same versions) in a worker process reuses one compilation."""
+    key = hashlib.sha256(orjson.dumps(list(criteria_lists), option=orjson.OPT_SORT_KEYS)).digest()
+    with _LOCK:
+        found = _CACHE.get(key)
+        if found is not None:
+            _CACHE.move_to_end(key)
+            return found
+    prepared = [prepare(c, strict=False) for c in criteria_lists]
+    made = Compiled(prepared, compile_trials(prepared))
+    with _LOCK:
+        _CACHE[key] = made
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return made
 
 
 def evaluate_plans(
-    criteria_lists: Sequence[list[dict[str, Any]]], records: Sequence[PatientRecord], as_of: dt.date
-) -> list[list[Outcome]]:
-    """Per plan, one outcome per record, all judged at once by the vectorised engine.
+    criteria_lists: Sequence[list[dict[str, Any]]], store: FeatureStore, as_of: dt.date
+) -> list[PlanColumns]:
+    """Per plan, every patient of `store` judged by the vectorised engine, as columns.
 
-    Eligible pairs (few, and what coordinators act on) get the reference evaluator's full explanation with
-    evidence. Possible pairs keep the engine's per-criterion verdicts and, for each unknown, what data would
-    decide it (the need each criterion states when nothing is known); their evidence is computed on demand
-    (`explain`). Ineligible pairs keep the score, fits, unknown count and first failing criterion.
+    Eligible and possible pairs point at their plan's distinct verdict patterns (with what would decide the
+    unknowns, from the need each criterion states when nothing is known); their evidence is computed on
+    demand (`explain`). Ineligible pairs keep the score, fits, unknown count and first failing criterion.
     """
-    prepared = [prepare(c, strict=False) for c in criteria_lists]
-    if not prepared or not records:
-        return [[] for _ in prepared]
-    program = compile_trials(prepared)
-    results = match_all(program, FeatureStore.build(records, as_of), verdicts=True)
+    if not criteria_lists:
+        return []
+    made = compiled(criteria_lists)
+    program = made.program
+    n = store.n
+    if n == 0:
+        empty = np.zeros(0)
+        return [
+            PlanColumns(
+                [top.node.id for top in c.tops],
+                empty.astype(np.int8),
+                empty,
+                empty,
+                empty,
+                empty.astype(np.int16),
+                empty.astype(np.int32),
+                empty.astype(np.int32),
+                [],
+            )
+            for c in made.prepared
+        ]
+    (results,) = list(run(program, store, block=n, verdicts=True))
     assert results.verdicts is not None
-    out: list[list[Outcome]] = []
-    for t, criteria in enumerate(prepared):
+    needs_per_plan = made.needs_on(as_of)
+    out: list[PlanColumns] = []
+    for t, criteria in enumerate(made.prepared):
         width = len(criteria.tops)
-        codes = results.verdicts[program.top_matrix[t, :width]].T  # (patients, criteria)
-        needs = evaluate(criteria, _NOTHING_KNOWN, as_of).verdicts
-        # Plain lists: indexing numpy arrays one scalar at a time is most of a per-pair loop's cost.
-        statuses = results.status[t].tolist()
-        failed_at = results.first_failed[t].tolist()
-        scores = np.clip(results.score[t], 0.0, 1.0).tolist()
-        mfits = results.molecular_fit[t].tolist()
-        pfits = results.phenotypic_fit[t].tolist()
-        unknowns = results.n_unknown[t].tolist()
-        ids = [top.node.id for top in criteria.tops]
-        possible: dict[bytes, tuple[list[dict[str, Any]], list[str], int, tuple[str, str]]] = {}
-        row: list[Outcome] = []
-        for j, record in enumerate(records):
-            status = scoring.STATUS_NAMES[statuses[j]]
-            failed = failed_at[j]
-            mfit = mfits[j]
-            if status == scoring.ELIGIBLE or (status == scoring.INELIGIBLE and not 0 <= failed < width):
-                row.append(_outcome(evaluate(criteria, record, as_of)))
-                continue
-            common: dict[str, Any] = {
-                "status": status,
-                "score": scores[j],
-                "molecular_fit": None if math.isnan(mfit) else mfit,
-                "phenotypic_fit": pfits[j],
-                "unknown": unknowns[j],
-            }
-            if status == scoring.POSSIBLE:
-                pattern = codes[j].tobytes()
-                if pattern not in possible:
-                    possible[pattern] = _possible_detail(needs, codes[j].tolist())
-                verdicts, missing, met, encoded = possible[pattern]
-                row.append(Outcome(**common, met=met, verdicts=verdicts, missing=missing, encoded=encoded))
-            else:
-                row.append(Outcome(**common, first_failing=ids[failed], not_met=1))
-        out.append(row)
+        status = results.status[t]
+        pattern = np.full(n, -1, dtype=np.int32)
+        patterns: list[Pattern] = []
+        actionable = np.flatnonzero(status > 0)
+        if len(actionable):
+            codes = results.verdicts[program.top_matrix[t, :width]][:, actionable].T  # (pairs, criteria)
+            codes = np.ascontiguousarray(codes, dtype=np.int8)
+            distinct, inverse = np.unique(codes, axis=0, return_inverse=True)
+            pattern[actionable] = inverse.reshape(-1).astype(np.int32)
+            patterns = [_pattern(needs_per_plan[t], row) for row in distinct]
+        out.append(
+            PlanColumns(
+                criterion_ids=[top.node.id for top in criteria.tops],
+                status=status,
+                score=np.clip(results.score[t], 0.0, 1.0),
+                molecular_fit=results.molecular_fit[t],
+                phenotypic_fit=results.phenotypic_fit[t],
+                unknown=results.n_unknown[t],
+                failing=results.first_failed[t],
+                pattern=pattern,
+                patterns=patterns,
+            )
+        )
     return out
 
 
-def _possible_detail(
-    needs: Sequence[Any], codes: list[int]
-) -> tuple[list[dict[str, Any]], list[str], int, tuple[str, str]]:
-    """A possible pair's per-criterion verdicts from the engine's codes, what would decide its unknowns, its
-    met count, and both as JSON (computed once per distinct verdict pattern of a plan)."""
-    names = [_ENGINE_VERDICTS[c] for c in codes]
+def _pattern(needs: Sequence[Any], row: npt.NDArray[np.int8]) -> Pattern:
+    names = [_ENGINE_VERDICTS[c] for c in row.tolist()]
     verdicts = [
-        {"id": n.id, "verdict": v, "evidence": n.missing if v == "unknown" else None}
-        for n, v in zip(needs, names, strict=True)
+        {"id": need.id, "verdict": v, "evidence": need.missing if v == "unknown" else None}
+        for need, v in zip(needs, names, strict=True)
     ]
     missing = scoring.what_would_decide(
-        [n.missing for n, v in zip(needs, names, strict=True) if v == "unknown"]
+        [need.missing for need, v in zip(needs, names, strict=True) if v == "unknown"]
     )
-    return verdicts, missing, names.count("met"), (json.dumps(verdicts), json.dumps(missing))
+    return Pattern(
+        codes=row.tobytes(),
+        verdicts=verdicts,
+        missing=missing,
+        met=names.count("met"),
+        unknown=names.count("unknown"),
+        not_met=names.count("not_met"),
+    )
 
 
 _NOTHING_KNOWN = PatientRecord(key="")

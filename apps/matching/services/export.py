@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum
 from django.utils import timezone
 
@@ -19,7 +19,7 @@ from apps.audit.models import AuditEvent
 from apps.patients.models import Patient
 from apps.trials.models import Arm, CriteriaVersion, Trial
 
-from ..models import IneligibleBlock, Match, MatchQuerySet
+from ..models import IneligibleBlock, Match, MatchQuerySet, VerdictPattern
 from . import ineligible
 
 FORMATS = ("json", "csv")
@@ -56,7 +56,7 @@ def _check_trial(trial: str | None) -> None:
 
 def current_matches(*, trial: str | None = None, statuses: list[str] | None = None) -> MatchQuerySet:
     """Stored `Match` rows (eligible and possible pairs) computed with each trial's current criteria
-    version, ranked within each trial arm. Ineligible pairs are in `current_ineligible`."""
+    version, ranked within each trial arm. Ineligible pairs are in the packed blocks."""
     latest = (
         CriteriaVersion.objects.filter(trial=OuterRef("trial"))
         .values("trial")
@@ -70,7 +70,7 @@ def current_matches(*, trial: str | None = None, statuses: list[str] | None = No
     _check_statuses(statuses)
     if statuses:
         qs = qs.filter(status__in=statuses)
-    return qs.select_related("trial", "arm", "patient").ranked()
+    return qs.select_related("trial", "arm", "patient", "pattern").ranked()
 
 
 def _current_blocks(trial: str | None) -> QuerySet[IneligibleBlock]:
@@ -86,7 +86,113 @@ def _current_blocks(trial: str | None) -> QuerySet[IneligibleBlock]:
     return qs
 
 
-def _ineligible_rows(trial_pk: int, trial_id: str) -> list[dict[str, Any]]:
+class _Names:
+    """Patient keys and verdict patterns by primary key, read in batches and kept for the export."""
+
+    def __init__(self) -> None:
+        self.keys: dict[int, str] = {}
+        self.patterns: dict[int, tuple[list[Any], list[str]]] = {}
+
+    def patients(self, pks: set[int]) -> dict[int, str]:
+        wanted = sorted(pks - self.keys.keys())
+        for start in range(0, len(wanted), 900):
+            self.keys.update(
+                Patient.objects.filter(pk__in=wanted[start : start + 900]).values_list("pk", "key")
+            )
+        return self.keys
+
+    def verdicts(self, pks: set[int]) -> dict[int, tuple[list[Any], list[str]]]:
+        wanted = sorted(pks - self.patterns.keys())
+        for start in range(0, len(wanted), 900):
+            rows = VerdictPattern.objects.filter(pk__in=wanted[start : start + 900])
+            self.patterns.update((pk, (v, m)) for pk, v, m in rows.values_list("pk", "verdicts", "missing"))
+        return self.patterns
+
+
+def _actionable_raw(trial_pk: int | None) -> Iterator[tuple[Any, ...]]:
+    """Current eligible and possible rows with each pair's rank among its patient's current results
+    (eligible first, by score, then trial id and arm code), computed by the database when read; ordered
+    by trial id. For one trial, the window still spans all trials of that trial's patients."""
+    m = connection.ops.quote_name(Match._meta.db_table)
+    t = connection.ops.quote_name(Trial._meta.db_table)
+    a = connection.ops.quote_name(Arm._meta.db_table)
+    latest: dict[int, tuple[int, int]] = {}
+    for trial, number, pk in CriteriaVersion.objects.values_list("trial_id", "number", "pk"):
+        if trial not in latest or number > latest[trial][0]:
+            latest[trial] = (number, pk)
+    current = ", ".join(str(int(pk)) for _, pk in latest.values()) or "NULL"  # our own integer keys
+    scope = ""
+    # Byte order, as Python sorts the trial ids the rows are merged with.
+    collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+    params: list[Any] = []
+    if trial_pk is not None:
+        scope = f"AND m.patient_id IN (SELECT patient_id FROM {m} WHERE trial_id = %s)"
+        params.append(trial_pk)
+    sql = f"""
+        WITH ranked AS (
+            SELECT m.trial_id, t.trial_id AS trial_name, a.code AS arm_code, m.patient_id, m.status, m.score,
+                m.molecular_fit, m.phenotypic_fit, m.unknown_count, m.as_of, m.criteria_version_id,
+                m.pattern_id,
+                ROW_NUMBER() OVER (
+                    PARTITION BY m.patient_id
+                    ORDER BY m.status, m.score DESC, t.trial_id, COALESCE(a.code, '')
+                ) AS rank_for_patient
+            FROM {m} m JOIN {t} t ON t.id = m.trial_id LEFT JOIN {a} a ON a.id = m.arm_id
+            WHERE m.criteria_version_id IN ({current}) AND m.status IN ('eligible', 'possible') {scope}
+        )
+        SELECT * FROM ranked {"WHERE trial_id = %s" if trial_pk is not None else ""}
+        ORDER BY trial_name{collate}, trial_id
+    """
+    if trial_pk is not None:
+        params.append(trial_pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while True:
+            batch = cursor.fetchmany(5000)
+            if not batch:
+                return
+            yield from batch
+
+
+def _actionable_rows(raw: list[tuple[Any, ...]], names: _Names, statuses: set[str]) -> list[dict[str, Any]]:
+    """One trial's eligible and possible rows, ranked within each arm (eligible first, by score, patient)."""
+    keys = names.patients({r[3] for r in raw})
+    patterns = names.verdicts({r[11] for r in raw})
+    order = {Match.Status.ELIGIBLE.value: 0, Match.Status.POSSIBLE.value: 1}
+    raw = sorted(raw, key=lambda r: (r[2] or "", order[r[4]], -r[5], keys[r[3]]))
+    rows: list[dict[str, Any]] = []
+    position: Counter[str | None] = Counter()
+    for _, trial_id, arm, patient, status, score, mfit, pfit, unknown, as_of, version, pattern, rfp in raw:
+        position[arm] += 1
+        if status not in statuses:
+            continue
+        verdicts, missing = patterns[pattern]
+        rows.append(
+            {
+                "trial": trial_id,
+                "arm": arm,
+                "patient": keys[patient],
+                "status": status,
+                "score": score,
+                "molecular_fit": mfit,
+                "phenotypic_fit": pfit,
+                "rank": position[arm],
+                "rank_for_patient": rfp,
+                "criteria": [
+                    {"id": str(v.get("id")), "verdict": v.get("verdict"), "evidence": v.get("evidence")}
+                    for v in verdicts
+                ],
+                "missing": list(missing),
+                "unknown_count": unknown,
+                "first_failing": None,
+                "as_of": as_of if isinstance(as_of, str) else as_of.isoformat(),
+                "criteria_version": version,
+            }
+        )
+    return rows
+
+
+def _ineligible_rows(trial_pk: int, trial_id: str, names: _Names) -> list[dict[str, Any]]:
     """The trial's current ineligible pairs as export rows; per arm ranked after its eligible and possible
     pairs (by score, then patient)."""
     blocks = _current_blocks(None).filter(trial_id=trial_pk)
@@ -105,11 +211,8 @@ def _ineligible_rows(trial_pk: int, trial_id: str) -> list[dict[str, Any]]:
             .order_by()
         }
     )
-    keys: dict[int, str] = {}
-    wanted = sorted({e.patient_id for e in found})
-    for start in range(0, len(wanted), 900):
-        keys.update(Patient.objects.filter(pk__in=wanted[start : start + 900]).values_list("pk", "key"))
-    found.sort(key=lambda e: (e.arm_id or 0, -e.score, e.patient_id))
+    keys = names.patients({e.patient_id for e in found})
+    found.sort(key=lambda e: (e.arm_id or 0, -e.score, keys[e.patient_id]))
     rows: list[dict[str, Any]] = []
     position: Counter[int | None] = Counter()
     for entry in found:
@@ -138,34 +241,36 @@ def _ineligible_rows(trial_pk: int, trial_id: str) -> list[dict[str, Any]]:
 
 def current_rows(*, trial: str | None = None, statuses: list[str] | None = None) -> Iterator[dict[str, Any]]:
     """Every current pair of the asked statuses (default all) as export rows, trial by trial (by id), within
-    a trial by arm code and rank: each arm's eligible and possible pairs (stored `Match` rows), then its
-    ineligible pairs rebuilt from the packed blocks, with their first failing criterion."""
+    a trial by arm code and rank: each arm's eligible and possible pairs (stored `Match` rows, ranked now),
+    then its ineligible pairs rebuilt from the packed blocks, with their first failing criterion."""
     _check_trial(trial)
     _check_statuses(statuses)
     wanted = set(statuses or Match.Status.values)
-    stored_statuses = sorted(wanted - {Match.Status.INELIGIBLE})
+    stored_statuses = wanted - {Match.Status.INELIGIBLE}
     trials = Trial.objects.all() if trial is None else Trial.objects.filter(trial_id=trial)
-    for trial_pk, trial_id in sorted(trials.values_list("pk", "trial_id"), key=lambda t: t[1]):
-        rows: list[dict[str, Any]] = []
-        if stored_statuses:
-            matches = current_matches(statuses=stored_statuses).filter(trial_id=trial_pk)
-            rows.extend(as_dict(m) for m in matches.iterator(chunk_size=2000))
+    ordered = sorted(trials.values_list("pk", "trial_id"), key=lambda t: t[1])
+    names = _Names()
+    stream: Iterator[tuple[Any, ...]] = iter(())
+    if stored_statuses:
+        stream = _actionable_raw(None if trial is None else ordered[0][0] if ordered else -1)
+    pending = next(stream, None)
+    for trial_pk, trial_id in ordered:
+        raw: list[tuple[Any, ...]] = []
+        # Skip rows of trials not listed (none: every trial is), gather this trial's rows.
+        while pending is not None and pending[1] < trial_id:
+            pending = next(stream, None)
+        while pending is not None and pending[0] == trial_pk:
+            raw.append(pending)
+            pending = next(stream, None)
+        rows = _actionable_rows(raw, names, stored_statuses) if raw else []
         if Match.Status.INELIGIBLE in wanted:
-            rows.extend(_ineligible_rows(trial_pk, trial_id))
+            rows.extend(_ineligible_rows(trial_pk, trial_id, names))
         rows.sort(key=lambda r: (r["arm"] or "", r["rank"], r["patient"]))
         yield from rows
 
 
-def _criteria(match: Match) -> list[dict[str, Any]]:
-    if match.status != Match.Status.INELIGIBLE:
-        return [
-            {"id": str(v.get("id")), "verdict": v.get("verdict"), "evidence": v.get("evidence")}
-            for v in match.verdicts
-        ]
-    return [{"id": match.first_failing, "verdict": "not_met", "evidence": None}]
-
-
 def as_dict(match: Match) -> dict[str, Any]:
+    """One stored match as an export row, without ranks (for a page showing a single pair)."""
     return {
         "trial": match.trial.trial_id,
         "arm": match.arm.code if match.arm is not None else None,
@@ -174,12 +279,13 @@ def as_dict(match: Match) -> dict[str, Any]:
         "score": match.score,
         "molecular_fit": match.molecular_fit,
         "phenotypic_fit": match.phenotypic_fit,
-        "rank": match.rank_in_trial or 1,
-        "rank_for_patient": match.rank_for_patient,
-        "criteria": _criteria(match),
-        "missing": list(match.missing),
+        "criteria": [
+            {"id": str(v.get("id")), "verdict": v.get("verdict"), "evidence": v.get("evidence")}
+            for v in match.verdicts
+        ],
+        "missing": match.missing,
         "unknown_count": match.unknown_count,
-        "first_failing": match.first_failing or None,
+        "first_failing": None,
         "as_of": match.as_of.isoformat(),
         "criteria_version": match.criteria_version_id,
     }

@@ -1,4 +1,5 @@
-"""Ineligible results packed per (run, chunk, plan): building blocks, removing superseded pairs, reading."""
+"""Ineligible results packed per (run, chunk, plan) as numpy arrays: packing, removing superseded pairs,
+reading."""
 
 from __future__ import annotations
 
@@ -6,11 +7,22 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from ..models import IneligibleBlock, MatchRun
-from . import evaluation
 from .plans import Plan
 
-_DIGITS = 6  # scores and fits are kept to 6 decimals: ranks and exports need no more
+# The arrays of a block, in storage order: (name, little-endian dtype). 20 bytes a pair.
+LAYOUT: tuple[tuple[str, str], ...] = (
+    ("patient", "<u4"),
+    ("failing", "<u2"),
+    ("score", "<f4"),
+    ("molecular_fit", "<f4"),
+    ("phenotypic_fit", "<f4"),
+    ("unknown", "<u2"),
+)
+_DIGITS = 6  # scores and fits are read back to 6 decimals: ranks and exports need no more
 
 
 @dataclass(frozen=True)
@@ -30,19 +42,44 @@ class IneligibleEntry:
     unknown_count: int
 
 
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, _DIGITS)
+def pack(arrays: dict[str, np.ndarray]) -> bytes:
+    """The arrays (same length, keyed as in LAYOUT) as one byte string."""
+    return b"".join(np.ascontiguousarray(arrays[name], dtype=dtype).tobytes() for name, dtype in LAYOUT)
+
+
+def unpack(data: bytes | memoryview, size: int) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    offset = 0
+    raw = bytes(data)
+    for name, dtype in LAYOUT:
+        width = np.dtype(dtype).itemsize * size
+        out[name] = np.frombuffer(raw, dtype=dtype, count=size, offset=offset)
+        offset += width
+    if offset != len(raw):
+        raise ValueError(f"packed ineligible block of {size} pairs has {len(raw)} bytes, expected {offset}")
+    return out
 
 
 def block(
-    run: MatchRun, chunk: int, plan: Plan, pairs: Sequence[tuple[int, evaluation.Outcome]]
+    run: MatchRun,
+    chunk: int,
+    plan: Plan,
+    patients: npt.NDArray[np.int64],
+    failing: npt.NDArray[np.int64],
+    failing_names: Sequence[str],
+    score: np.ndarray,
+    molecular_fit: np.ndarray,
+    phenotypic_fit: np.ndarray,
+    unknown: np.ndarray,
 ) -> IneligibleBlock | None:
-    """The block of one plan's ineligible pairs (patient pk, outcome), or None when there are none."""
-    ordered = sorted(pairs, key=lambda pair: pair[0])
-    if not ordered:
+    """The block of one plan's ineligible pairs, or None when there are none. `failing` indexes
+    `failing_names` (the plan's criterion ids); arrays are parallel to `patients`."""
+    if len(patients) == 0:
         return None
-    failing_ids: dict[str, int] = {}
-    failing = [failing_ids.setdefault(out.first_failing, len(failing_ids)) for _, out in ordered]
+    if int(patients.max()) >= 2**32:
+        raise ValueError("patient primary keys above 2**32 cannot be packed")
+    order = np.argsort(patients, kind="stable")
+    used, local = np.unique(failing[order], return_inverse=True)
     return IneligibleBlock(
         run=run,
         chunk_index=chunk,
@@ -50,20 +87,21 @@ def block(
         arm_id=plan.arm_pk,
         criteria_version_id=plan.version_pk,
         as_of=run.as_of,
-        size=len(ordered),
-        patient_min=ordered[0][0],
-        patient_max=ordered[-1][0],
-        patient_ids=[pk for pk, _ in ordered],
-        failing_ids=list(failing_ids),
-        failing=failing,
-        scores=[_round(out.score) for _, out in ordered],
-        molecular_fits=[_round(out.molecular_fit) for _, out in ordered],
-        phenotypic_fits=[_round(out.phenotypic_fit) for _, out in ordered],
-        unknown_counts=[out.unknown for _, out in ordered],
+        size=len(patients),
+        patient_min=int(patients[order[0]]),
+        patient_max=int(patients[order[-1]]),
+        failing_ids=[failing_names[i] for i in used.tolist()],
+        packed=pack(
+            {
+                "patient": patients[order],
+                "failing": local,
+                "score": score[order],
+                "molecular_fit": molecular_fit[order],
+                "phenotypic_fit": phenotypic_fit[order],
+                "unknown": unknown[order],
+            }
+        ),
     )
-
-
-_LISTS = ("patient_ids", "failing", "scores", "molecular_fits", "phenotypic_fits", "unknown_counts")
 
 
 def remove_pairs(patient_ids: Sequence[int], version_pks: Sequence[int]) -> int:
@@ -71,47 +109,62 @@ def remove_pairs(patient_ids: Sequence[int], version_pks: Sequence[int]) -> int:
     block (any run); blocks left empty are deleted. Locks the blocks it reads, in primary-key order, so two
     chunks pruning disjoint patients of one older block do not lose each other's update. Returns the number
     of entries removed."""
-    if not patient_ids or not version_pks:
+    if not len(patient_ids) or not version_pks:
         return 0
-    wanted = set(patient_ids)
+    wanted = np.asarray(sorted(patient_ids), dtype=np.int64)
     candidates = list(
         IneligibleBlock.objects.select_for_update()
         .filter(
             criteria_version_id__in=list(version_pks),
-            patient_min__lte=max(wanted),
-            patient_max__gte=min(wanted),
+            patient_min__lte=int(wanted[-1]),
+            patient_max__gte=int(wanted[0]),
         )
         .order_by("pk")
-        .values_list("pk", "patient_ids")
+        .values_list("pk", "size", "packed")
     )
     emptied: list[int] = []
-    partly: dict[int, list[int]] = {}
     removed = 0
-    for pk, ids in candidates:
-        keep = [i for i, patient in enumerate(ids) if patient not in wanted]
-        removed += len(ids) - len(keep)
-        if not keep:
+    for pk, size, data in candidates:
+        arrays = unpack(data, size)
+        drop = np.isin(arrays["patient"].astype(np.int64), wanted, assume_unique=True)
+        n = int(drop.sum())
+        if not n:
+            continue
+        removed += n
+        if n == size:
             emptied.append(pk)
-        elif len(keep) < len(ids):
-            partly[pk] = keep
+            continue
+        keep = ~drop
+        kept = {name: values[keep] for name, values in arrays.items()}
+        IneligibleBlock.objects.filter(pk=pk).update(
+            packed=pack(kept),
+            size=size - n,
+            patient_min=int(kept["patient"][0]),
+            patient_max=int(kept["patient"][-1]),
+        )
     for start in range(0, len(emptied), 900):
         IneligibleBlock.objects.filter(pk__in=emptied[start : start + 900]).delete()
-    for row in IneligibleBlock.objects.filter(pk__in=list(partly)):
-        keep = partly[row.pk]
-        for name in _LISTS:
-            values = getattr(row, name)
-            setattr(row, name, [values[i] for i in keep])
-        row.size = len(keep)
-        row.patient_min = min(row.patient_ids)
-        row.patient_max = max(row.patient_ids)
-        row.save(update_fields=[*_LISTS, "size", "patient_min", "patient_max"])
     return removed
+
+
+def _value(x: float) -> float | None:
+    return None if x != x else round(x, _DIGITS)
 
 
 def entries(blocks: Iterable[IneligibleBlock]) -> Iterator[IneligibleEntry]:
     """Unpack blocks into one entry per pair."""
     for b in blocks:
-        for i, patient in enumerate(b.patient_ids):
+        a = unpack(b.packed, b.size)
+        columns = zip(
+            a["patient"].tolist(),
+            a["failing"].tolist(),
+            a["score"].tolist(),
+            a["molecular_fit"].tolist(),
+            a["phenotypic_fit"].tolist(),
+            a["unknown"].tolist(),
+            strict=True,
+        )
+        for patient, failing, score, mfit, pfit, unknown in columns:
             yield IneligibleEntry(
                 run_id=b.run_id,
                 trial_id=b.trial_id,
@@ -119,9 +172,9 @@ def entries(blocks: Iterable[IneligibleBlock]) -> Iterator[IneligibleEntry]:
                 criteria_version_id=b.criteria_version_id,
                 patient_id=patient,
                 as_of=b.as_of,
-                first_failing=b.failing_ids[b.failing[i]],
-                score=b.scores[i],
-                molecular_fit=b.molecular_fits[i],
-                phenotypic_fit=b.phenotypic_fits[i],
-                unknown_count=b.unknown_counts[i],
+                first_failing=b.failing_ids[failing],
+                score=round(score, _DIGITS),
+                molecular_fit=_value(mfit),
+                phenotypic_fit=_value(pfit),
+                unknown_count=unknown,
             )

@@ -1,40 +1,55 @@
-"""A chunk's results: computed with the engine, stored by replacing earlier results, then ranked."""
+"""A chunk's results: computed with the engine as columns, stored by replacing earlier results.
+
+Eligible and possible pairs become fixed-width `Match` rows (COPY on PostgreSQL, one multi-row INSERT per
+batch elsewhere) pointing at their plan's `VerdictPattern`; ineligible pairs one packed `IneligibleBlock`
+per plan. Nothing is ranked here: lists are ordered when read.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from django.db import connection
-from django.utils import timezone
 
 from apps.patients.models import Patient
-from apps.trials.models import CriteriaVersion
 
-from ..models import IneligibleBlock, Match, MatchChunk, MatchCount, MatchRun
+from .. import scoring
+from ..engine import FeatureStore
+from ..models import IneligibleBlock, Match, MatchCount, MatchRun, VerdictPattern
 from ..patient_records import build_records
 from . import evaluation, ineligible
 from .plans import Plan
 
 _BATCH = 900  # ids per IN (...) list: under SQLite's bound-parameter limit
+_STATUS_NAMES = np.array([scoring.INELIGIBLE, scoring.POSSIBLE, scoring.ELIGIBLE], dtype=object)
 
 
 @dataclass(frozen=True)
 class Computed:
-    """Per plan (same order as the plans), the outcome per patient primary key."""
+    """The patients (primary keys, in the order of every column) and per plan (same order as the plans)
+    the engine's columns."""
 
-    outcomes: list[list[tuple[int, evaluation.Outcome]]]
+    patients: npt.NDArray[np.int64]
+    columns: list[evaluation.PlanColumns]
+
+
+def features(patient_ids: Sequence[int], as_of: dt.date) -> tuple[FeatureStore, npt.NDArray[np.int64]]:
+    """The columnar features of these patients on `as_of`, and their primary keys in store order."""
+    records = build_records(patient_ids)
+    pk_by_key = dict(Patient.objects.filter(pk__in=list(patient_ids)).values_list("key", "pk"))
+    pks = np.array([pk_by_key[r.key] for r in records], dtype=np.int64)
+    return FeatureStore.build(records, as_of), pks
 
 
 def compute(plans: Sequence[Plan], patient_ids: Sequence[int], as_of: dt.date) -> Computed:
-    records = build_records(patient_ids)
-    pk_by_key = dict(Patient.objects.filter(pk__in=list(patient_ids)).values_list("key", "pk"))
-    pks = [pk_by_key[r.key] for r in records]
-    per_plan = evaluation.evaluate_plans([plan.criteria for plan in plans], records, as_of)
-    return Computed([list(zip(pks, outcomes, strict=True)) for outcomes in per_plan])
+    store, pks = features(patient_ids, as_of)
+    return Computed(pks, evaluation.evaluate_plans([plan.criteria for plan in plans], store, as_of))
 
 
 def _batches(ids: Sequence[int]) -> list[list[int]]:
@@ -54,34 +69,84 @@ _MATCH_COLUMNS = (
     "score",
     "molecular_fit",
     "phenotypic_fit",
-    "verdicts",
-    "missing",
-    "met_count",
     "unknown_count",
-    "not_met_count",
-    "first_failing",
-    "computed_at",
+    "pattern_id",
 )
-_JSON_COLUMNS = {"verdicts", "missing"}
 
 
-def _insert_matches(rows: list[tuple[Any, ...]]) -> None:
-    """One prepared multi-row INSERT per batch: the ORM's per-field value preparation is most of the cost of
-    bulk_create here. Values are already database values (JSON as text, dates adapted)."""
+def _write_matches(rows: list[tuple[Any, ...]]) -> None:
+    """COPY on PostgreSQL (its bulk-loading path); elsewhere one prepared multi-row INSERT per batch. Values
+    are already database values."""
     if not rows:
         return
-    json_cast = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    one = "(" + ", ".join(json_cast if c in _JSON_COLUMNS else "%s" for c in _MATCH_COLUMNS) + ")"
     table = connection.ops.quote_name(Match._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in _MATCH_COLUMNS)
-    per_statement = max(1, 30_000 // len(_MATCH_COLUMNS))  # under every backend's parameter limit
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        one = "(" + ", ".join(["%s"] * len(_MATCH_COLUMNS)) + ")"
+        per_statement = max(1, 30_000 // len(_MATCH_COLUMNS))  # under every backend's parameter limit
         for start in range(0, len(rows), per_statement):
             batch = rows[start : start + per_statement]
-            values = ", ".join([one] * len(batch))
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {values}", [v for row in batch for v in row]
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(batch))}",
+                [v for row in batch for v in row],
             )
+
+
+def _digest(plan: Plan, codes: bytes) -> str:
+    return hashlib.sha256(f"{plan.version_pk}/{plan.arm_pk or ''}/".encode() + codes).hexdigest()
+
+
+def _pattern_ids(plans: Sequence[Plan], columns: Sequence[evaluation.PlanColumns]) -> list[list[int]]:
+    """Per plan, the `VerdictPattern` id of each of its patterns, storing the new ones. Concurrent chunks
+    meeting the same new pattern store it once (the insert ignores the unique conflict, then reads)."""
+    wanted: dict[tuple[int, str], tuple[Plan, evaluation.Pattern]] = {}
+    digests: list[list[str]] = []
+    for plan, col in zip(plans, columns, strict=True):
+        names = [_digest(plan, p.codes) for p in col.patterns]
+        digests.append(names)
+        for name, pattern in zip(names, col.patterns, strict=True):
+            wanted[(plan.version_pk, name)] = (plan, pattern)
+    found: dict[tuple[int, str], int] = {}
+
+    def read() -> None:
+        missing = [k for k in wanted if k not in found]
+        for version in {v for v, _ in missing}:
+            names = [d for v, d in missing if v == version]
+            for start in range(0, len(names), _BATCH):
+                rows = VerdictPattern.objects.filter(
+                    criteria_version_id=version, digest__in=names[start : start + _BATCH]
+                ).values_list("digest", "pk")
+                found.update(((version, d), pk) for d, pk in rows)
+
+    read()
+    new = [
+        VerdictPattern(
+            criteria_version_id=plan.version_pk,
+            arm_id=plan.arm_pk,
+            digest=digest,
+            verdicts=pattern.verdicts,
+            missing=pattern.missing,
+            met_count=pattern.met,
+            unknown_count=pattern.unknown,
+            not_met_count=pattern.not_met,
+        )
+        # In one order for every chunk: two chunks inserting the same new patterns wait, never deadlock.
+        for (version, digest), (plan, pattern) in sorted(wanted.items(), key=lambda item: item[0])
+        if (version, digest) not in found
+    ]
+    if new:
+        VerdictPattern.objects.bulk_create(new, batch_size=500, ignore_conflicts=True)
+        read()
+    return [[found[(plan.version_pk, d)] for d in names] for plan, names in zip(plans, digests, strict=True)]
+
+
+def _in(ids: Sequence[int]) -> str:
+    return ", ".join(str(int(i)) for i in ids) or "NULL"
 
 
 def replace(
@@ -89,59 +154,68 @@ def replace(
 ) -> int:
     """Inside the caller's transaction: drop any stored result of these pairs (Match rows and ineligible
     block entries, of any run), write the new ones; returns the number of pairs. Locks the patients first
-    (in key order) so overlapping runs write one at a time.
-
-    Eligible and possible pairs become `Match` rows with their verdicts; ineligible pairs one packed
-    `IneligibleBlock` per plan. Every pair thus has exactly one current result."""
+    (in key order) so overlapping runs write one at a time. Every pair thus has exactly one current
+    result."""
     versions = sorted({p.version_pk for p in plans})
-    for batch in _batches(patient_ids):
-        list(Patient.objects.select_for_update().filter(pk__in=batch).order_by("pk").values_list("pk"))
-    for batch in _batches(patient_ids):
-        Match.objects.filter(patient_id__in=batch, criteria_version_id__in=versions).delete()
+    table = connection.ops.quote_name(Match._meta.db_table)
+    with connection.cursor() as cursor:
+        for batch in _batches(patient_ids):
+            list(Patient.objects.select_for_update().filter(pk__in=batch).order_by("pk").values_list("pk"))
+        for batch in _batches(patient_ids):
+            cursor.execute(
+                f"DELETE FROM {table} WHERE patient_id IN ({_in(batch)}) "
+                f"AND criteria_version_id IN ({_in(versions)})"
+            )
     ineligible.remove_pairs(patient_ids, versions)
     MatchCount.objects.filter(run=run, chunk_index=chunk).delete()
-    ops = connection.ops
-    as_of = ops.adapt_datefield_value(run.as_of)
-    now = ops.adapt_datetimefield_value(timezone.now())
+    pattern_ids = _pattern_ids(plans, computed.columns)
+    as_of = connection.ops.adapt_datefield_value(run.as_of)
+    patients = computed.patients
     rows: list[tuple[Any, ...]] = []
     blocks: list[IneligibleBlock] = []
     counts: list[MatchCount] = []
     pairs = 0
-    for plan, outcomes in zip(plans, computed.outcomes, strict=True):
-        tally: Counter[str] = Counter()
-        failing: Counter[str] = Counter()
-        out_pairs: list[tuple[int, evaluation.Outcome]] = []
-        for patient_pk, out in outcomes:
-            tally[out.status] += 1
-            if out.status == Match.Status.INELIGIBLE:
-                failing[out.first_failing] += 1
-                out_pairs.append((patient_pk, out))
-                continue
-            verdicts_json, missing_json = out.as_json()
-            rows.append(
-                (
-                    run.pk,
-                    chunk,
-                    plan.trial_pk,
-                    plan.arm_pk,
-                    patient_pk,
-                    plan.version_pk,
-                    as_of,
-                    out.status,
-                    out.score,
-                    out.molecular_fit,
-                    out.phenotypic_fit,
-                    verdicts_json,
-                    missing_json,
-                    out.met,
-                    out.unknown,
-                    out.not_met,
-                    "",
-                    now,
+    for plan, col, ids in zip(plans, computed.columns, pattern_ids, strict=True):
+        tally = np.bincount(col.status, minlength=3)
+        out = col.status == 0
+        failing = col.failing[out]
+        by_criterion = np.bincount(failing, minlength=len(col.criterion_ids)).tolist() if len(failing) else []
+        at = np.flatnonzero(~out)
+        if len(at):
+            mfits = [None if v != v else v for v in col.molecular_fit[at].tolist()]  # NaN: none
+            pattern_of = np.asarray(ids, dtype=np.int64)[col.pattern[at]]
+            n = len(at)
+            rows.extend(
+                zip(
+                    [run.pk] * n,
+                    [chunk] * n,
+                    [plan.trial_pk] * n,
+                    [plan.arm_pk] * n,
+                    patients[at].tolist(),
+                    [plan.version_pk] * n,
+                    [as_of] * n,
+                    _STATUS_NAMES[col.status[at]].tolist(),
+                    col.score[at].tolist(),
+                    mfits,
+                    col.phenotypic_fit[at].tolist(),
+                    col.unknown[at].tolist(),
+                    pattern_of.tolist(),
+                    strict=True,
                 )
             )
-        pairs += len(outcomes)
-        packed = ineligible.block(run, chunk, plan, out_pairs)
+        pairs += len(col.status)
+        packed = ineligible.block(
+            run,
+            chunk,
+            plan,
+            patients[out],
+            failing.astype(np.int64),
+            col.criterion_ids,
+            col.score[out],
+            col.molecular_fit[out],
+            col.phenotypic_fit[out],
+            col.unknown[out],
+        )
         if packed is not None:
             blocks.append(packed)
         counts.append(
@@ -150,84 +224,18 @@ def replace(
                 chunk_index=chunk,
                 trial_id=plan.trial_pk,
                 arm_id=plan.arm_pk,
-                eligible=tally[Match.Status.ELIGIBLE],
-                possible=tally[Match.Status.POSSIBLE],
-                ineligible=tally[Match.Status.INELIGIBLE],
-                ineligible_by_criterion=dict(sorted(failing.items())),
+                eligible=int(tally[2]),
+                possible=int(tally[1]),
+                ineligible=int(tally[0]),
+                ineligible_by_criterion={
+                    col.criterion_ids[i]: int(c) for i, c in enumerate(by_criterion) if c
+                },
             )
         )
-    _insert_matches(rows)
+    _write_matches(rows)
     IneligibleBlock.objects.bulk_create(blocks, batch_size=200)
     MatchCount.objects.bulk_create(counts, batch_size=500)
     return pairs
-
-
-def _in_list(column: str, ids: Sequence[int] | None) -> str:
-    """`column IN (...)` with the ids inlined (integers from our own rows), or TRUE for None (all)."""
-    if ids is None:
-        return "1 = 1"
-    return f"{column} IN ({', '.join(str(int(i)) for i in ids) or 'NULL'})"
-
-
-def rank(run_id: int) -> None:
-    """Rank the current `Match` rows (eligible and possible) of every trial arm and patient this run covered
-    (1 = best); ineligible pairs are ranked after them at export.
-
-    Within a trial arm and criteria version by score, then patient; for a patient across the current
-    criteria versions of all trials by score, then trial and arm. Results for superseded versions keep
-    their verdicts but lose their patient rank. Patients of the run whose results all became ineligible
-    are covered too (their other trials move up).
-    """
-    run = MatchRun.objects.get(pk=run_id)
-    named_patients = run.scope.get("patients") is not None
-    patient_ids: list[int] | None = None
-    if named_patients:
-        patient_ids = sorted(
-            {
-                pk
-                for ids in MatchChunk.objects.filter(run=run).values_list("patient_ids", flat=True)
-                for pk in ids
-            }
-        )
-    table = Match._meta.db_table
-    version_table = CriteriaVersion._meta.db_table
-    current = (
-        f"SELECT v.id FROM {version_table} v WHERE v.number = "
-        f"(SELECT MAX(w.number) FROM {version_table} w WHERE w.trial_id = v.trial_id)"
-    )
-    trials = f"SELECT trial_id FROM {version_table} WHERE {_in_list('id', run.criteria_versions)}"
-    patients = _in_list("patient_id", patient_ids)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            UPDATE {table} SET rank_in_trial = ranked.r FROM (
-                SELECT id, ROW_NUMBER() OVER (
-                    PARTITION BY trial_id, arm_id, criteria_version_id ORDER BY score DESC, patient_id
-                ) AS r
-                FROM {table}
-                WHERE trial_id IN ({trials})
-            ) AS ranked
-            WHERE {table}.id = ranked.id
-            """
-        )
-        cursor.execute(
-            f"""
-            UPDATE {table} SET rank_for_patient = NULL
-            WHERE rank_for_patient IS NOT NULL AND {patients} AND criteria_version_id NOT IN ({current})
-            """
-        )
-        cursor.execute(
-            f"""
-            UPDATE {table} SET rank_for_patient = ranked.r FROM (
-                SELECT id, ROW_NUMBER() OVER (
-                    PARTITION BY patient_id ORDER BY score DESC, trial_id, arm_id
-                ) AS r
-                FROM {table}
-                WHERE {patients} AND criteria_version_id IN ({current})
-            ) AS ranked
-            WHERE {table}.id = ranked.id
-            """
-        )
 
 
 @dataclass(frozen=True)
@@ -246,7 +254,7 @@ def stored_pairs() -> list[StoredPair]:
     """Every stored current result, from `Match` rows and ineligible blocks alike (for checks and tests:
     reads everything)."""
     out = [
-        StoredPair(*row)
+        StoredPair(*row, first_failing="")
         for row in Match.objects.values_list(
             "patient_id",
             "trial_id",
@@ -255,7 +263,6 @@ def stored_pairs() -> list[StoredPair]:
             "run_id",
             "status",
             "score",
-            "first_failing",
         )
     ]
     out.extend(

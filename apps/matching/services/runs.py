@@ -6,13 +6,14 @@ import contextlib
 import datetime as dt
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -22,16 +23,19 @@ from apps.trials.models import CriteriaVersion, Trial
 
 from ..models import MatchChunk, MatchRun
 from . import results
-from .plans import CriteriaError, plans_for
+from .plans import CriteriaError, Plan, plans_for
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 # Starts of one chunk (first try + retries + redeliveries after a lost worker) before the run is failed.
 MAX_CHUNK_ATTEMPTS = 6
-# A chunk holds about this many (patient, plan) pairs: one to three minutes of work on one core, far below
-# Redis' visibility timeout (an hour), and large enough that reading and preparing every plan's criteria
-# (about 10 s per chunk for the 430 fixture plans) stays a small part of it.
+# A chunk holds about this many (patient, plan) pairs: seconds of work on one core, far below Redis'
+# visibility timeout (an hour). Criteria are compiled once per worker process (evaluation.compiled), so
+# small chunks cost little; a run is split into at least MIN_CHUNKS chunks when it has the patients for
+# it, so that every worker gets a share and a lost chunk is a small part of the run.
 PAIRS_PER_CHUNK = 400_000
-MAX_PATIENTS_PER_CHUNK = 2_000
+MIN_PATIENTS_PER_CHUNK = 100
+MAX_PATIENTS_PER_CHUNK = 10_000
+MIN_CHUNKS = 8
 # A chunk unfinished this long after it was sent or started is sent again (see requeue_stalled).
 CHUNK_STALL_SECONDS = 600.0
 
@@ -75,11 +79,16 @@ def _resolve(
     return trial_rows, patient_pks
 
 
-def _chunk_size(n_plans: int, override: int | None) -> int:
+def chunk_size(n_plans: int, n_patients: int, override: int | None = None) -> int:
+    """Patients per chunk, adapted to the run: about PAIRS_PER_CHUNK pairs (so one trial against many
+    patients takes big chunks and many trials small ones), between MIN_ and MAX_PATIENTS_PER_CHUNK, and
+    small enough for MIN_CHUNKS chunks when the run has enough patients."""
     if override:
         return max(1, override)
     per_chunk = getattr(settings, "MATCHING_PAIRS_PER_CHUNK", PAIRS_PER_CHUNK)
-    return max(1, min(MAX_PATIENTS_PER_CHUNK, per_chunk // max(1, n_plans)))
+    by_pairs = min(MAX_PATIENTS_PER_CHUNK, max(MIN_PATIENTS_PER_CHUNK, per_chunk // max(1, n_plans)))
+    spread = -(-n_patients // MIN_CHUNKS)  # ceiling
+    return max(1, min(by_pairs, max(MIN_PATIENTS_PER_CHUNK, spread)))
 
 
 def request_run(
@@ -106,7 +115,7 @@ def request_run(
     version_pks = _current_versions(trial_rows)
     plans = plans_for(version_pks, include_closed=include_closed, with_criteria=False) if patient_pks else []
     n_plans = len(plans)
-    size = _chunk_size(n_plans, patients_per_chunk)
+    size = chunk_size(n_plans, len(patient_pks), patients_per_chunk)
     slices = [patient_pks[i : i + size] for i in range(0, len(patient_pks), size)] if n_plans else []
     scope = {
         "trials": None if trials is None else [t.trial_id for t in trial_rows],
@@ -179,6 +188,13 @@ def requeue_stalled(run: MatchRun, *, stale_after: float = CHUNK_STALL_SECONDS) 
     return sent
 
 
+def requeue_all_stalled(*, stale_after: float = CHUNK_STALL_SECONDS) -> int:
+    """`requeue_stalled` for every unfinished run (the periodic task): chunks of a lost worker go on even
+    when nobody waits on their run. Returns the number of chunks sent."""
+    unfinished = MatchRun.objects.filter(status__in=[MatchRun.Status.PENDING, MatchRun.Status.RUNNING])
+    return sum(requeue_stalled(run, stale_after=stale_after) for run in unfinished)
+
+
 def _start_chunk(run_id: int, index: int) -> MatchChunk | None:
     """Count this start; None when there is nothing (left) to do."""
     now = timezone.now()
@@ -213,7 +229,7 @@ def execute_chunk(*, run_id: int, chunk: int) -> None:
         return
     began = time.monotonic()
     try:
-        plans = plans_for(row.run.criteria_versions, include_closed=bool(row.run.scope.get("include_closed")))
+        plans = _plans_of(row.run)
         computed = results.compute(plans, row.patient_ids, row.run.as_of)
         with transaction.atomic():
             locked = MatchChunk.objects.select_for_update().get(pk=row.pk)
@@ -248,6 +264,62 @@ def execute_chunk(*, run_id: int, chunk: int) -> None:
     _update_rate(run_id)
 
 
+_RUN_PLANS: OrderedDict[tuple[int, str, str], list[Plan]] = OrderedDict()
+_CONTENT_PLANS: OrderedDict[str, list[Plan]] = OrderedDict()
+
+
+def _plans_of(run: MatchRun) -> list[Plan]:
+    """The run's plans, read and checked once per worker process and run (the next chunks of the run in
+    this process reuse them): a run is pinned to its criteria versions. On PostgreSQL, also once per content:
+    the next run over the same versions, trials and arms (an incremental re-match) reuses them."""
+    # A primary key alone can come back (SQLite reuses them after a rollback); with key and time it cannot.
+    key = (run.pk, run.idempotency_key, run.created_at.isoformat())
+    found = _RUN_PLANS.get(key)
+    if found is None:
+        include_closed = bool(run.scope.get("include_closed"))
+        content = _content_key(run.criteria_versions, include_closed)
+        found = _CONTENT_PLANS.get(content) if content else None
+        if found is None:
+            found = plans_for(run.criteria_versions, include_closed=include_closed)
+            if content:
+                _CONTENT_PLANS[content] = found
+                while len(_CONTENT_PLANS) > 2:
+                    _CONTENT_PLANS.popitem(last=False)
+        _RUN_PLANS[key] = found
+        while len(_RUN_PLANS) > 2:
+            _RUN_PLANS.popitem(last=False)
+    return found
+
+
+def _content_key(version_pks: Sequence[int], include_closed: bool) -> str | None:
+    """A digest of everything `plans_for` reads (versions' criteria and structured fields, the trials' age
+    and sex fields, the arms), hashed by PostgreSQL; None elsewhere (no caching across runs)."""
+    if connection.vendor != "postgresql" or not version_pks:
+        return None
+    ids = [int(pk) for pk in version_pks]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT md5(string_agg(
+                v.id || ':' || v.number || ':' || md5(COALESCE(v.parsed::text, '~')) || ':'
+                || md5(COALESCE(v.structured::text, '~')) || ':' || md5(v.text) || ':' || t.trial_id || ':'
+                || COALESCE(t.min_age_years::text, '') || ':' || COALESCE(t.max_age_years::text, '') || ':'
+                || t.sex || ':' || COALESCE((
+                    SELECT string_agg(a.id || '/' || a.code || '/' || a.status || '/'
+                        || COALESCE(a.parent_id::text, ''), ',' ORDER BY a.id)
+                    FROM trials_arm a WHERE a.trial_id = t.id
+                ), ''),
+                ';' ORDER BY v.id
+            ))
+            FROM trials_criteriaversion v JOIN trials_trial t ON t.id = v.trial_id
+            WHERE v.id = ANY(%s)
+            """,
+            [ids],
+        )
+        row = cursor.fetchone()
+    return None if row is None or row[0] is None else f"{include_closed}:{row[0]}"
+
+
 def _describe(exc: BaseException) -> str:
     # Exception text from the database or our code names ids and fields, never patient facts.
     return f"{type(exc).__name__}: {exc}"[:1000]
@@ -274,8 +346,8 @@ def _update_rate(run_id: int) -> None:
 
 
 def _complete_if_done(run_id: int, *, allow_pending: bool = False) -> bool:
-    """Complete the run if the database says every chunk is done; only one caller wins. Ranks in the same
-    transaction, so a completed run always has its ranks."""
+    """Complete the run if the database says every chunk is done; only one caller wins. Nothing is left to
+    do then: results are ranked when read."""
     statuses = (
         [MatchRun.Status.RUNNING, MatchRun.Status.PENDING] if allow_pending else [MatchRun.Status.RUNNING]
     )
@@ -287,7 +359,6 @@ def _complete_if_done(run_id: int, *, allow_pending: bool = False) -> bool:
         if not won:
             return False
         MatchRun.objects.filter(pk=run_id, started_at__isnull=True).update(started_at=now)
-        results.rank(run_id)
         run = MatchRun.objects.get(pk=run_id)
         audit.record(
             actor=None,
@@ -313,7 +384,6 @@ def fail_run(run_id: int, chunk: int | None, reason: str) -> bool:
         ).update(status=MatchRun.Status.FAILED, failure_reason=reason[:2000], finished_at=now, eta=None)
         if not failed:
             return False
-        results.rank(run_id)
         audit.record(
             actor=None,
             actor_label="matching",
