@@ -41,7 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
         previous = screening.touch_home(user)
         patients = Patient.objects.visible_to(user)
         matches = selectors.among(patients)
-        since = matches.filter(computed_at__gt=previous) if previous else matches
+        since = selectors.stored_since(matches, previous) if previous else matches
         new = since.aggregate(
             eligible=Count("pk", filter=Q(status="eligible")),
             possible=Count("pk", filter=Q(status="possible")),

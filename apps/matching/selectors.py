@@ -8,6 +8,7 @@ lists are ranked here, when read, served by the indexes (trial, arm, status, sco
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
@@ -63,6 +64,11 @@ def counts_by_trial(trials: QuerySet[Trial], *, patients: QuerySet[Patient]) -> 
         )
     )
     return {int(r["trial"]): {"eligible": r["eligible"], "possible": r["any_"] - r["eligible"]} for r in rows}
+
+
+def stored_since(results: MatchQuerySet, when: dt.datetime) -> MatchQuerySet:
+    """Those of `results` stored by a run that finished after `when`, or is still storing its chunks."""
+    return results.filter(Q(run__finished_at__isnull=True) | Q(run__finished_at__gt=when))
 
 
 def verdicts_of(match: Match) -> list[dict[str, Any]]:
