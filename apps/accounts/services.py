@@ -15,6 +15,7 @@ from django.db import transaction
 
 from apps.audit import services as audit
 
+from . import tokens
 from .models import Profile, Role, Site, Sponsor
 
 # Model permissions per role ("app_label.codename" patterns: action_model). Scoping to sites and
@@ -162,7 +163,10 @@ def record_access_change(
     anything, end all of the user's sessions. Returns the number of sessions ended.
     """
     after = access_of(user)
-    ended = end_sessions(user) if before.withdrawn_in(after) else 0
+    ended = 0
+    if before.withdrawn_in(after):
+        ended = end_sessions(user)
+        tokens.revoke_all(user, actor=actor, reason=reason or "access withdrawn")
     for name in Access.__dataclass_fields__:
         old, new = getattr(before, name), getattr(after, name)
         if old != new:

@@ -284,26 +284,42 @@ def _new_version_if_changed(
     trial: Trial, record: TrialRecord, actor: User | AnonymousUser | None, report: FileReport
 ) -> bool:
     """Version N+1 when the eligibility text or the structured criteria changed; earlier ones stay."""
+    created, failure = new_version_if_changed(
+        trial,
+        text=record.eligibility_text,
+        structured=record.structured,
+        actor=actor,
+        actor_label=ACTOR_LABEL,
+    )
+    if failure:
+        report.parse_failures.append({"record": record.label, "message": failure})
+    return created
+
+
+def new_version_if_changed(
+    trial: Trial,
+    *,
+    text: str,
+    structured: Any,
+    actor: User | AnonymousUser | None,
+    actor_label: str = "",
+) -> tuple[bool, str]:
+    """Version N+1 (parsed, audited) when `text` or `structured` differ from the current version's; returns
+    whether one was made and why parsing it failed ("" when it did not)."""
     latest = trial.current_version()
-    if (
-        latest is not None
-        and latest.text == record.eligibility_text
-        and latest.structured == record.structured
-    ):
-        return False
+    if latest is not None and latest.text == text and latest.structured == structured:
+        return False, ""
     version = CriteriaVersion.objects.create(
         trial=trial,
         number=1 if latest is None else latest.number + 1,
-        text=record.eligibility_text,
-        text_sha256=text_digest(record.eligibility_text),
-        structured=record.structured,
+        text=text,
+        text_sha256=text_digest(text),
+        structured=structured,
     )
     failure = _parse_criteria(version)
-    if failure:
-        report.parse_failures.append({"record": record.label, "message": failure})
     audit.record(
         actor=actor,
-        actor_label=ACTOR_LABEL,
+        actor_label=actor_label,
         action="trials.criteria_version_created",
         object_type="trial",
         object_id=trial.trial_id,
@@ -311,7 +327,7 @@ def _new_version_if_changed(
         old=None if latest is None else {"number": latest.number, "text_sha256": latest.text_sha256},
         new={"number": version.number, "text_sha256": version.text_sha256},
     )
-    return True
+    return True, failure
 
 
 def _parse_criteria(version: CriteriaVersion) -> str:
