@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "apps.patients",
     "apps.matching",
     "apps.cohorts",
+    "apps.feasibility",
     "apps.coordinator",
     "apps.sponsor_api",
 ]

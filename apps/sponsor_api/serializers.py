@@ -121,3 +121,26 @@ class RunSerializer(serializers.Serializer[Any]):
         if run.status == MatchRun.Status.COMPLETED:
             return 1.0
         return round(run.chunks_done / run.chunks_total, 4) if run.chunks_total else 0.0
+
+
+class ChangeSerializer(serializers.Serializer[Any]):
+    criterion = serializers.CharField(max_length=40)
+    min = serializers.FloatField(required=False, allow_null=True)
+    max = serializers.FloatField(required=False, allow_null=True)
+    days = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    min_lines = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+    max_lines = serializers.IntegerField(required=False, allow_null=True, min_value=0)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["not a bound that can be changed"] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class WhatIfSerializer(StrictSerializer):
+    drop = serializers.ListField(child=serializers.CharField(max_length=40), required=False, max_length=100)
+    change = ChangeSerializer(many=True, required=False)

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,9 +19,11 @@ from rest_framework.views import APIView
 from apps.accounts.models import Role
 from apps.accounts.roles import has_role
 from apps.criteria.parser import parse
+from apps.feasibility import services as feasibility
 from apps.matching import services as matching
 from apps.matching.models import MatchRun
 from apps.trials import editing
+from apps.trials.fhir import research_study
 from apps.trials.models import Trial
 
 from .access import AccessLoggedMixin
@@ -31,9 +35,14 @@ from .serializers import (
     RunRequestSerializer,
     RunSerializer,
     TrialSerializer,
+    WhatIfSerializer,
 )
 
 PROBLEM = OpenApiResponse(description="problem details (RFC 9457)")
+FEASIBILITY = OpenApiResponse(OpenApiTypes.OBJECT, description="counts; suppressed cells are null")
+ATTRITION = OpenApiResponse(OpenApiTypes.OBJECT, description="the attrition waterfall")
+WHAT_IF = OpenApiResponse(OpenApiTypes.OBJECT, description="counts and gains")
+FHIR_RESOURCE = OpenApiResponse(OpenApiTypes.OBJECT, description="a FHIR R4 ResearchStudy")
 IDEMPOTENCY_KEY = "Idempotency-Key"
 
 
@@ -91,6 +100,45 @@ class TrialViewSet(
         if self.action == "partial_update":
             kwargs["partial"] = True
         return super().get_serializer(*args, **kwargs)
+
+    @extend_schema(responses={200: FEASIBILITY, 403: PROBLEM, 404: PROBLEM})
+    @action(detail=True, methods=["get"], permission_classes=[IsSponsor])
+    def feasibility(self, request: Request, trial_id: str) -> Response:
+        """De-identified counts: eligible and possible overall, per site and by subgroup; a suppressed cell is
+        `{"count": null, "suppressed": true}`."""
+        trial = self.get_object()
+        return Response({"trial_id": trial.trial_id, **feasibility.tables_for(trial).feasibility()})
+
+    @extend_schema(responses={200: ATTRITION, 403: PROBLEM, 404: PROBLEM})
+    @action(detail=True, methods=["get"], permission_classes=[IsSponsor])
+    def attrition(self, request: Request, trial_id: str) -> Response:
+        """The criteria in order: patients remaining after each, % remaining, % removed by it alone; also by
+        sex and age band."""
+        trial = self.get_object()
+        return Response({"trial_id": trial.trial_id, **feasibility.tables_for(trial).attrition()})
+
+    @extend_schema(
+        request=WhatIfSerializer, responses={200: WHAT_IF, 400: PROBLEM, 403: PROBLEM, 404: PROBLEM}
+    )
+    @action(detail=True, methods=["post"], url_path="what-if", permission_classes=[IsSponsor])
+    def what_if(self, request: Request, trial_id: str) -> Response:
+        """Drop criteria or move a bound: counts after, patients gained, and the criteria that remove most."""
+        trial = self.get_object()
+        body = WhatIfSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            result = feasibility.what_if(
+                trial, drop=body.validated_data.get("drop", []), change=body.validated_data.get("change", [])
+            )
+        except feasibility.WhatIfError as exc:
+            raise ValidationError({exc.field: [str(exc)]}) from exc
+        return Response({"trial_id": trial.trial_id, **result})
+
+    @extend_schema(responses={200: FHIR_RESOURCE, 404: PROBLEM})
+    @action(detail=True, methods=["get"], url_path="fhir")
+    def fhir(self, request: Request, trial_id: str) -> Response:
+        """The trial as a FHIR R4 ResearchStudy."""
+        return Response(research_study(self.get_object()))
 
 
 class ParseView(AccessLoggedMixin, APIView):
