@@ -1,5 +1,6 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import User
@@ -7,7 +8,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import services as accounts
-from .models import Profile, Site, Sponsor
+from . import tokens
+from .models import ApiToken, Profile, Site, Sponsor
 
 
 @admin.register(Site)
@@ -55,3 +57,59 @@ class UserAdmin(DjangoUserAdmin):
         for user in users:
             accounts.deactivate_user(user, actor=request.user, reason="admin action")
         self.message_user(request, f"{len(users)} user(s) deactivated.", messages.SUCCESS)
+
+
+class ApiTokenAddForm(forms.ModelForm):
+    expires_days = forms.IntegerField(
+        min_value=1, max_value=tokens.MAX_EXPIRY_DAYS, initial=tokens.DEFAULT_EXPIRY_DAYS
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["user", "name"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued here or by `manage.py issue_token`; the token is shown once, on the next page."""
+
+    list_display = ["prefix", "user", "name", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["prefix", "user__username", "name"]
+    readonly_fields = ["user", "name", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    exclude = ["digest"]
+    actions = ["revoke_tokens"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = ApiTokenAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.readonly_fields if obj is not None else []
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["user", "name", "expires_days"] if obj is None else self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+        if change:
+            return
+        row, token = tokens.issue(
+            obj.user, name=obj.name, expires_days=form.cleaned_data["expires_days"], actor=request.user
+        )
+        obj.pk, obj.prefix, obj.digest = row.pk, row.prefix, row.digest
+        obj.created_at, obj.expires_at = row.created_at, row.expires_at
+        self.message_user(
+            request, f"Token for {row.user}: {token} — copy it now, it is not shown again.", messages.WARNING
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Revoke the selected tokens", permissions=["view"])
+    def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        revoked = sum(tokens.revoke(t, actor=request.user, reason="admin action") for t in queryset)
+        self.message_user(request, f"{revoked} token(s) revoked.", messages.SUCCESS)
