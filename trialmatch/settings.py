@@ -11,7 +11,10 @@ SHARED_DIR = BASE_DIR.parent / "shared"
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-local-only-key-set-SECRET_KEY-in-production-0123456789")
+# The default carries Django's "django-insecure-" prefix, so `check --deploy` flags a deployment without one.
+SECRET_KEY = env.str(
+    "SECRET_KEY", default="django-insecure-local-only-key-set-SECRET_KEY-in-production-0123456789"
+)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
@@ -157,6 +160,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# `celery -A trialmatch beat` runs these (PROMISES 14: the audit chain is verified and checkpointed hourly).
+CELERY_BEAT_SCHEDULE = {
+    "verify-audit-chain": {
+        "task": "audit.verify_chain",
+        "schedule": env.float("AUDIT_VERIFY_SECONDS", default=3600.0),
+    },
+}
 
 # The sponsor API (apps/sponsor_api): bearer tokens only, problem+json errors, per-token throttling.
 REST_FRAMEWORK = {
@@ -199,9 +209,18 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A refused request (403, 404...) is logged as one line, never with the traceback Django attaches.
+    "filters": {"no_client_error_tracebacks": {"()": "trialmatch.logging.DropClientErrorTracebacks"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_client_error_tracebacks"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     "loggers": {
+        "django.request": {"filters": ["no_client_error_tracebacks"], "propagate": True},
         "medspacy": {"level": "WARNING", "propagate": True},
         "PyRuSH": {"level": "WARNING", "propagate": True},
         "spacy": {"level": "WARNING", "propagate": True},

@@ -8,7 +8,7 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import SESSION_KEY, password_validation
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.db import transaction
@@ -76,7 +76,12 @@ def generated_password() -> str:
 
 @transaction.atomic
 def create_demo_users(*, password: str, sponsor: Sponsor | None = None) -> list[DemoLogin]:
-    """Create or reset the four demo users with `password`; the coordinator works at the demo site."""
+    """Create or reset the four demo users with `password`; the coordinator works at the demo site.
+
+    The password must pass the password validators (PROMISES 11): ValidationError otherwise, nothing saved.
+    """
+    for login in DEMO_USERS:
+        password_validation.validate_password(password, User(username=login.username))
     groups = ensure_roles()
     site, _ = Site.objects.get_or_create(code=DEMO_SITE[0], defaults={"name": DEMO_SITE[1]})
     for login in DEMO_USERS:
