@@ -161,6 +161,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # `celery -A trialmatch beat` runs these (PROMISES 14: the audit chain is verified and checkpointed hourly).
+AUDIT_ANCHOR_FILE = env.str("AUDIT_ANCHOR_FILE", default="")  # an append-only copy of the signed checkpoints
 CELERY_BEAT_SCHEDULE = {
     "verify-audit-chain": {
         "task": "audit.verify_chain",
