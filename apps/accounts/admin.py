@@ -2,8 +2,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -26,9 +27,40 @@ class SponsorAdmin(admin.ModelAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
+    """A change of a user's sites or sponsor is audited, one row per field, in the admin's transaction."""
+
     list_display = ["user", "sponsor"]
     filter_horizontal = ["sites"]
     autocomplete_fields = ["sponsor"]
+
+    def save_model(self, request: HttpRequest, obj: Profile, form: Any, change: bool) -> None:
+        # The sites are saved after this (save_related), so remember the scope before both.
+        form.scope_before = accounts.scope_of(Profile.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        accounts.record_scope_change(
+            form.instance, before=getattr(form, "scope_before", None), actor=request.user
+        )
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """Roles: a change of a role's permissions is audited; withdrawing any ends its members' access."""
+
+    def save_model(self, request: HttpRequest, obj: Group, form: Any, change: bool) -> None:
+        form.permissions_before = accounts.permissions_of(Group.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        accounts.record_group_change(
+            form.instance, before=getattr(form, "permissions_before", None), actor=request.user
+        )
 
 
 admin.site.unregister(User)
