@@ -17,6 +17,7 @@ from django.utils.text import slugify
 
 from apps.accounts.models import Site, Sponsor
 from apps.audit import services as audit
+from apps.audit.reasons import safe_reason
 
 from . import importers
 from .importers import ArmRecord, Problem, TrialRecord
@@ -138,7 +139,17 @@ def _import_file(path: Path, actor: User | AnonymousUser | None) -> FileReport:
 
 
 def _rejected(name: str, problems: Iterable[Problem]) -> FileReport:
-    return FileReport(file=name, rejected=True, errors=[p.as_dict() for p in problems])
+    """A refused file, audited (PROMISES 12): its name and how many problems, not their text."""
+    report = FileReport(file=name, rejected=True, errors=[p.as_dict() for p in problems])
+    audit.record(
+        actor=None,
+        actor_label=ACTOR_LABEL,
+        action="trials.import_rejected",
+        object_type="file",
+        object_id=Path(name).name[:200],
+        details={"errors": len(report.errors)},
+    )
+    return report
 
 
 def _import_content(name: str, data: bytes, actor: User | AnonymousUser | None) -> FileReport:
@@ -162,7 +173,8 @@ def _import_content(name: str, data: bytes, actor: User | AnonymousUser | None) 
                 details={**report.counts(), "trials": report.trials, "format": parsed.format},
             )
     except (DatabaseError, ValidationError) as exc:
-        return _rejected(name, [Problem(name, current, "", f"could not be saved: {exc}")])
+        # The reason names the error class and constraint, never the exception text (PROMISES 22).
+        return _rejected(name, [Problem(name, current, "", f"could not be saved: {safe_reason(exc)}")])
     return report
 
 
