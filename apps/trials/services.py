@@ -21,7 +21,7 @@ from apps.audit.reasons import safe_reason
 
 from . import importers
 from .importers import ArmRecord, Problem, TrialRecord
-from .models import Arm, CriteriaVersion, Trial, text_digest
+from .models import Arm, CriteriaVersion, Trial, TrialLocation, text_digest
 
 ACTOR_LABEL = "import_trials"
 
@@ -276,20 +276,38 @@ def site_code(facility: str) -> str:
 
 
 def _sync_sites(trial: Trial, facilities: list[str]) -> bool:
-    by_code: dict[str, str] = {}
+    """The trial's locations are exactly `facilities`; `trial.sites` are those that are the centre's own
+    sites (an existing `Site` with the facility's code). No `Site` is ever created from a registry record."""
+    wanted: dict[str, str] = {}
     for facility in facilities:
-        by_code.setdefault(site_code(facility), facility)
-    known = set(Site.objects.filter(code__in=by_code).values_list("code", flat=True))
-    Site.objects.bulk_create(
-        [Site(code=code, name=name[:200]) for code, name in by_code.items() if code not in known],
-        ignore_conflicts=True,
-    )
-    wanted = set(Site.objects.filter(code__in=by_code).values_list("pk", flat=True))
-    current = set(trial.sites.values_list("pk", flat=True))
-    if wanted == current:
-        return False
-    trial.sites.set(wanted)
-    return True
+        name = facility.strip()[:300]
+        if name:
+            wanted.setdefault(name, site_code(name))
+    own = dict(Site.objects.filter(code__in=set(wanted.values())).values_list("code", "pk"))
+    existing = {loc.facility: loc for loc in trial.locations.all()}
+    changed = False
+    stale = [loc.pk for name, loc in existing.items() if name not in wanted]
+    if stale:
+        TrialLocation.objects.filter(pk__in=stale).delete()
+        changed = True
+    new = [
+        TrialLocation(trial=trial, facility=name, site_id=own.get(code))
+        for name, code in wanted.items()
+        if name not in existing
+    ]
+    if new:
+        TrialLocation.objects.bulk_create(new)
+        changed = True
+    for name, loc in existing.items():
+        if name in wanted and loc.site_id != own.get(wanted[name]):
+            loc.site_id = own.get(wanted[name])
+            loc.save(update_fields=["site"])
+            changed = True
+    sites = set(own.values())
+    if sites != set(trial.sites.values_list("pk", flat=True)):
+        trial.sites.set(sites)
+        changed = True
+    return changed
 
 
 def _new_version_if_changed(
