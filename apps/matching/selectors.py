@@ -12,7 +12,7 @@ from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from apps.patients.models import Patient
 from apps.trials.models import Arm, CriteriaVersion, Trial
 
-from .models import Match, MatchQuerySet
+from .models import IneligibleBlock, Match, MatchCount, MatchQuerySet
 
 ACTIONABLE = (Match.Status.ELIGIBLE, Match.Status.POSSIBLE)
 # Best first: eligible before possible, then by score; the patient key breaks ties so pages are stable.
@@ -77,3 +77,14 @@ def verdicts_of(match: Match) -> list[dict[str, Any]]:
 def missing_of(match: Match) -> list[str]:
     """The data that would decide the pair's unknown criteria."""
     return list(match.missing)
+
+
+def arms_with_results(arm_ids: Iterable[int]) -> set[int]:
+    """Those of `arm_ids` that any stored result or run count points at (deleting them would delete those)."""
+    ids = list(arm_ids)
+    if not ids:
+        return set()
+    found = set(Match.objects.filter(arm_id__in=ids).values_list("arm_id", flat=True).distinct())
+    found |= set(IneligibleBlock.objects.filter(arm_id__in=ids).values_list("arm_id", flat=True).distinct())
+    found |= set(MatchCount.objects.filter(arm_id__in=ids).values_list("arm_id", flat=True).distinct())
+    return {int(a) for a in found if a is not None}

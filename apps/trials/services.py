@@ -18,6 +18,7 @@ from django.utils.text import slugify
 from apps.accounts.models import Site, Sponsor
 from apps.audit import services as audit
 from apps.audit.reasons import safe_reason
+from apps.matching import selectors as matching_selectors
 
 from . import importers
 from .importers import ArmRecord, Problem, TrialRecord
@@ -241,8 +242,12 @@ def _sync_arms(trial: Trial, records: list[ArmRecord]) -> bool:
     changed = False
     stale = [arm.pk for code, arm in existing.items() if code not in wanted]
     if stale:
-        Arm.objects.filter(pk__in=stale).delete()
-        changed = True
+        # An arm that results point at is closed, never deleted (deleting it would delete them).
+        kept = matching_selectors.arms_with_results(stale)
+        closing = Arm.objects.filter(pk__in=kept).exclude(status=Arm.Status.CLOSED)
+        changed |= bool(closing.update(status=Arm.Status.CLOSED))
+        deleted, _ = Arm.objects.filter(pk__in=set(stale) - kept).delete()
+        changed |= bool(deleted)
     saved: dict[str, Arm] = {}
     for record in records:
         parent = saved.get(record.parent_code) if record.parent_code else None
