@@ -31,10 +31,19 @@ THRESHOLD = 11  # the smallest count shown, other than 0
 _EPS = 1e-9
 
 
-@dataclass(frozen=True)
+Mask = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, eq=False)
 class Candidate:
     key: Hashable
-    members: frozenset[int]  # indices of the patients it counts
+    members: Mask  # which patients it counts (a boolean mask over the patients)
+
+    @classmethod
+    def of(cls, key: Hashable, members: Iterable[int], n_patients: int) -> Candidate:
+        mask = np.zeros(n_patients, dtype=bool)
+        mask[list(members)] = True
+        return cls(key, mask)
 
 
 @dataclass
@@ -42,7 +51,7 @@ class Release:
     shown: dict[Hashable, int]
     suppressed: set[Hashable]
     # for answering later queries: the atom of each patient and an orthonormal basis of the shown counts
-    atom_of: list[int] = field(default_factory=list)
+    atom_of: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     basis: npt.NDArray[np.float64] = field(default_factory=lambda: np.zeros((0, 0)))
     atom_sizes: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
@@ -50,84 +59,83 @@ class Release:
         return None if key in self.suppressed else self.shown[key]
 
 
-def atoms(n_patients: int, candidates: Sequence[Candidate]) -> tuple[list[int], int]:
-    """The atom of each patient (patients in exactly the same candidate sets share one), and how many."""
-    signature: list[list[int]] = [[] for _ in range(n_patients)]
-    for c_index, candidate in enumerate(candidates):
-        for patient in candidate.members:
-            signature[patient].append(c_index)
-    numbering: dict[tuple[int, ...], int] = {}
-    atom_of = [numbering.setdefault(tuple(s), len(numbering)) for s in signature]
-    return atom_of, len(numbering)
-
-
-def _vector(members: Iterable[int], atom_of: list[int], n_atoms: int) -> npt.NDArray[np.float64]:
-    v = np.zeros(n_atoms)
-    for patient in members:
-        v[atom_of[patient]] = 1.0
-    return v
-
-
-def _residual(v: npt.NDArray[np.float64], basis: list[npt.NDArray[np.float64]]) -> npt.NDArray[np.float64]:
-    r = v.copy()
-    for _ in range(2):  # twice: Gram-Schmidt loses orthogonality in one pass
-        for q in basis:
-            r -= (r @ q) * q
-    return r
+def atoms(n_patients: int, candidates: Sequence[Candidate]) -> tuple[npt.NDArray[np.int64], Mask]:
+    """The atom of each patient (patients in exactly the same candidate sets share one), and the
+    candidates x atoms membership."""
+    if n_patients == 0 or not candidates:
+        return np.zeros(n_patients, dtype=np.int64), np.zeros((len(candidates), 1 if n_patients else 0), bool)
+    membership = np.stack([c.members for c in candidates], axis=1)  # patients x candidates
+    packed = np.packbits(membership, axis=1)
+    _, first, atom_of = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+    return atom_of.reshape(-1).astype(np.int64), membership[first].T
 
 
 def protect(n_patients: int, candidates: Sequence[Candidate], *, threshold: int = THRESHOLD) -> Release:
-    atom_of, n_atoms = atoms(n_patients, candidates)
-    sizes = np.bincount(np.array(atom_of, dtype=np.int64), minlength=n_atoms) if n_patients else np.zeros(0)
-    vectors = [_vector(c.members, atom_of, n_atoms) for c in candidates]
-    counts = [len(c.members) for c in candidates]
+    atom_of, by_atom = atoms(n_patients, candidates)
+    n_atoms = by_atom.shape[1]
+    sizes = np.bincount(atom_of, minlength=n_atoms).astype(np.int64)
+    counts = [int(c.members.sum()) for c in candidates]
 
-    # Protected from the start: every atom and every candidate of 1..threshold-1 patients.
-    protected: list[npt.NDArray[np.float64]] = [
-        np.eye(1, n_atoms, a)[0] for a in np.flatnonzero((sizes > 0) & (sizes < threshold))
-    ]
-    protected += [v for v, n in zip(vectors, counts, strict=True) if 0 < n < threshold]
-    residuals = np.array(protected) if protected else np.zeros((0, n_atoms))
-    norms = np.einsum("ij,ij->i", residuals, residuals)
+    # Protected quantities, as lists of atoms: every atom and every candidate of 1..threshold-1 patients.
+    # What stays unknown about each is the part outside the span of the shown counts; `left` is its
+    # squared length. A newly shown q is orthogonal to those before, so a target's share of q is just t.q.
+    small_atoms = np.flatnonzero((sizes > 0) & (sizes < threshold))
+    targets = [np.flatnonzero(by_atom[i]) for i, n in enumerate(counts) if 0 < n < threshold]
+    left = np.concatenate([np.ones(len(small_atoms)), [float(len(t)) for t in targets]])
 
-    basis: list[npt.NDArray[np.float64]] = []
+    def share(q: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return np.concatenate([q[small_atoms], [q[t].sum() for t in targets]])
+
+    basis = np.zeros((len(candidates), n_atoms))
+    b = 0
     shown: dict[Hashable, int] = {}
     suppressed: set[Hashable] = set()
-    for candidate, v, n in zip(candidates, vectors, counts, strict=True):
+    for i, (candidate, n) in enumerate(zip(candidates, counts, strict=True)):
         if 0 < n < threshold:
             suppressed.add(candidate.key)
             continue
-        r = _residual(v, basis)
+        v = by_atom[i].astype(float)
+        r = v.copy()
+        for _ in range(2):  # twice: one pass of Gram-Schmidt loses orthogonality
+            r -= basis[:b].T @ (basis[:b] @ r)
         size = float(r @ r)
-        if size < _EPS:  # already computable from what is shown: showing it adds nothing
+        if size <= _EPS * max(
+            float(v @ v), 1.0
+        ):  # already computable from what is shown: showing it adds nothing
             shown[candidate.key] = n
             continue
         q = r / np.sqrt(size)
-        along = residuals @ q
-        after = norms - along**2
-        if np.any(after < _EPS * np.maximum(norms, 1.0)):
+        along = share(q)
+        after = left - along**2
+        if np.any(after < _EPS * np.maximum(left, 1.0)):
             suppressed.add(candidate.key)
-            # A suppressed count is protected from now on (it was not in the span, or it would be shown).
-            residuals = np.vstack([residuals, r])
-            norms = np.append(norms, size)
+            # Protected from now on; what is unknown of it is its part outside the current span.
+            targets.append(np.flatnonzero(by_atom[i]))
+            left = np.append(left, size)
             continue
         shown[candidate.key] = n
-        basis.append(q)
-        residuals = residuals - np.outer(along, q)
-        norms = np.maximum(after, 0.0)
-    matrix = np.array(basis) if basis else np.zeros((0, n_atoms))
-    return Release(shown, suppressed, atom_of, matrix, sizes.astype(np.int64))
+        basis[b] = q
+        b += 1
+        left = np.maximum(after, 0.0)
+    return Release(shown, suppressed, atom_of, basis[:b].copy(), sizes)
 
 
-def answer(release: Release, members: Iterable[int]) -> int | None:
+def answer(release: Release, members: Mask | Iterable[int]) -> int | None:
     """A later query's count if it follows from what the release shows (then it reveals nothing new), else
     None (suppressed). A set that cuts through an atom never follows from it."""
-    members = list(members)
-    n_atoms = len(release.atom_sizes)
-    v = _vector(members, release.atom_of, n_atoms)
-    if int((v * release.atom_sizes).sum()) != len(members):
-        return None  # it takes part of an atom: not a combination of shown counts
-    if not members:
+    if isinstance(members, np.ndarray) and members.dtype == bool:
+        mask = members
+    else:
+        mask = np.zeros(len(release.atom_of), dtype=bool)
+        mask[list(members)] = True
+    n = int(mask.sum())
+    if n == 0:
         return 0
+    n_atoms = len(release.atom_sizes)
+    touched = np.zeros(n_atoms, dtype=bool)
+    touched[release.atom_of[mask]] = True
+    if int(release.atom_sizes[touched].sum()) != n:
+        return None  # it takes part of an atom: not a combination of shown counts
+    v = touched.astype(float)
     r = v - release.basis.T @ (release.basis @ v) if len(release.basis) else v
-    return len(members) if float(r @ r) < _EPS else None
+    return n if float(r @ r) < _EPS * max(1.0, float(v @ v)) else None

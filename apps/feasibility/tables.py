@@ -13,6 +13,9 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from .disclosure import Candidate, Release, answer, protect
 
 ELIGIBLE, POSSIBLE, INELIGIBLE = "eligible", "possible", "ineligible"
@@ -53,60 +56,52 @@ class TrialTables:
         self.release: Release = protect(len(self.rows), self._candidates())
 
     # -- the candidates, most useful first: what comes first is suppressed last ---------------------------
-    def _members(self, test: Any) -> frozenset[int]:
-        return frozenset(i for i, row in enumerate(self.rows) if test(row))
-
     def _values(self, dimension: str) -> list[str]:
         return sorted({row.attributes.get(dimension, "unknown") for row in self.rows})
 
+    def _arrays(self) -> tuple[npt.NDArray[np.str_], dict[str, npt.NDArray[np.str_]], npt.NDArray[np.bool_]]:
+        status = np.array([r.status for r in self.rows], dtype=str)
+        attributes = {
+            d: np.array([r.attributes.get(d, "unknown") for r in self.rows], dtype=str)
+            for d in {*self.dimensions, *EQUITY}
+        }
+        fails = np.zeros((len(self.rows), len(self.criteria)), dtype=bool)
+        column = {c.id: j for j, c in enumerate(self.criteria)}
+        for i, row in enumerate(self.rows):
+            for cid in row.fails:
+                if cid in column:
+                    fails[i, column[cid]] = True
+        return status, attributes, fails
+
     def _candidates(self) -> list[Candidate]:
-        out: list[Candidate] = [Candidate(("total",), frozenset(range(len(self.rows))))]
-        for status in (ELIGIBLE, POSSIBLE, INELIGIBLE):
-            out.append(Candidate(("overall", status), self._members(lambda r, s=status: r.status == s)))
+        n = len(self.rows)
+        status, attributes, fails = self._arrays()
+        ids = [c.id for c in self.criteria]
+        out: list[Candidate] = [Candidate(("total",), np.ones(n, dtype=bool))]
+        for s in (ELIGIBLE, POSSIBLE, INELIGIBLE):
+            out.append(Candidate(("overall", s), status == s))
         for dimension in self.dimensions:
             for value in self._values(dimension):
-                for status in (ELIGIBLE, POSSIBLE):
-                    out.append(
-                        Candidate(
-                            ("by", dimension, value, status),
-                            self._members(
-                                lambda r, d=dimension, v=value, s=status: (
-                                    r.status == s and r.attributes.get(d, "unknown") == v
-                                )
-                            ),
-                        )
-                    )
-        seen: set[str] = set()
-        for criterion in self.criteria:
-            seen.add(criterion.id)
-            out.append(
-                Candidate(("left", criterion.id), self._members(lambda r, s=frozenset(seen): not r.fails & s))
-            )
-        for criterion in self.criteria:
-            out.append(
-                Candidate(("alone", criterion.id), self._members(lambda r, c=criterion.id: r.fails == {c}))
-            )
+                in_value = attributes[dimension] == value
+                for s in (ELIGIBLE, POSSIBLE):
+                    out.append(Candidate(("by", dimension, value, s), in_value & (status == s)))
+        # left[:, j]: patients not failing any of the first j+1 criteria
+        left = ~np.logical_or.accumulate(fails, axis=1) if ids else np.zeros((n, 0), dtype=bool)
+        for j, cid in enumerate(ids):
+            out.append(Candidate(("left", cid), left[:, j]))
+        n_failed = fails.sum(axis=1)
+        for j, cid in enumerate(ids):
+            out.append(Candidate(("alone", cid), fails[:, j] & (n_failed == 1)))
         # What-if gains of dropping two criteria: more what-ifs answerable, suppressed before anything above.
-        for first, second in itertools.combinations([c.id for c in self.criteria], 2):
-            pair = {first, second}
-            out.append(
-                Candidate(
-                    ("pair", first, second), self._members(lambda r, p=pair: bool(r.fails) and r.fails <= p)
-                )
-            )
+        for a, b in itertools.combinations(range(len(ids)), 2):
+            pair = (fails[:, a] | fails[:, b]) & (n_failed == fails[:, a].astype(int) + fails[:, b])
+            out.append(Candidate(("pair", ids[a], ids[b]), pair))
         for dimension in (d for d in EQUITY if d in self.dimensions):
             for value in self._values(dimension):
-                in_group = self._members(lambda r, d=dimension, v=value: r.attributes.get(d, "unknown") == v)
+                in_group = attributes[dimension] == value
                 out.append(Candidate(("group", dimension, value), in_group))
-                seen = set()
-                for criterion in self.criteria:
-                    seen.add(criterion.id)
-                    out.append(
-                        Candidate(
-                            ("group-left", dimension, value, criterion.id),
-                            frozenset(i for i in in_group if not self.rows[i].fails & seen),
-                        )
-                    )
+                for j, cid in enumerate(ids):
+                    out.append(Candidate(("group-left", dimension, value, cid), in_group & left[:, j]))
         return out
 
     def _v(self, *key: Hashable) -> int | None:

@@ -43,9 +43,9 @@ def everything_a_sponsor_sees(
 ) -> tuple[list[tuple[frozenset[int], int]], list[frozenset[int]]]:
     """(set, count) of every shown number, and the sets of the suppressed ones, over all queries."""
     release = tables.release
-    candidates = {c.key: c for c in tables._candidates()}
-    shown = [(candidates[k].members, v) for k, v in release.shown.items()]
-    hidden = [candidates[k].members for k in release.suppressed]
+    candidates = {c.key: frozenset(np.flatnonzero(c.members).tolist()) for c in tables._candidates()}
+    shown = [(candidates[k], v) for k, v in release.shown.items()]
+    hidden = [candidates[k] for k in release.suppressed]
     ids = [c.id for c in CRITERIA]
     baseline = frozenset(i for i, r in enumerate(tables.rows) if not r.fails)
     for size in range(len(ids) + 1):
@@ -128,9 +128,12 @@ def test_no_suppressed_cell_and_no_small_group_can_be_recovered_from_everything_
 def test_the_same_attack_pins_cells_when_only_small_cells_are_suppressed() -> None:
     """The attack is real: without complementary suppression it recovers a suppressed cell from the margin."""
     rows = population(1, 120)
-    candidates = TrialTables(rows, CRITERIA, DIMENSIONS)._candidates()
-    naive_shown = [(c.members, len(c.members)) for c in candidates if not 0 < len(c.members) < 11]
-    naive_hidden = [c.members for c in candidates if 0 < len(c.members) < 11]
+    sets = [
+        frozenset(np.flatnonzero(c.members).tolist())
+        for c in TrialTables(rows, CRITERIA, DIMENSIONS)._candidates()
+    ]
+    naive_shown = [(s, len(s)) for s in sets if not 0 < len(s) < 11]
+    naive_hidden = [s for s in sets if 0 < len(s) < 11]
 
     pinned = attack(len(rows), naive_shown, naive_hidden)
 
@@ -147,7 +150,7 @@ def test_every_cell_of_1_to_10_is_suppressed_and_zero_and_large_cells_of_a_plain
     }
     keys: list[Hashable] = ["all", "a", "b", "c", "d"]
 
-    release = protect(70, [Candidate(k, members[str(k)]) for k in keys])
+    release = protect(70, [Candidate.of(k, members[str(k)], 70) for k in keys])
 
     assert release.value("b") is None  # 5 patients
     assert release.value("all") == 70 and release.value("d") == 0
