@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -28,6 +29,7 @@ _CACHE: OrderedDict[tuple[Any, ...], tuple[TrialTables, list[dict[str, Any]], li
     OrderedDict()
 )
 _CACHE_SIZE = 16
+_CACHE_LOCK = threading.Lock()  # threaded servers share the cache
 
 
 class WhatIfError(ValueError):
@@ -113,9 +115,10 @@ def tables_for(trial: Trial, *, as_of: dt.date | None = None) -> TrialTables:
 def _load(trial: Trial, as_of: dt.date) -> tuple[TrialTables, list[dict[str, Any]], list[PatientRecord]]:
     version = trial.current_version()
     key = (trial.pk, version.pk if version else None, as_of, _population_stamp())
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
     patients = list(Patient.objects.order_by("pk").values_list("pk", "site__name"))
     sites = dict(patients)
     records = build_records([pk for pk, _ in patients])
@@ -128,10 +131,11 @@ def _load(trial: Trial, as_of: dt.date) -> tuple[TrialTables, list[dict[str, Any
     ]
     tops = [Criterion(str(c.get("id")), str(c.get("text", ""))[:200]) for c in criteria]
     tables = TrialTables(rows, tops, DIMENSIONS)
-    _CACHE[key] = (tables, criteria, records)
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
-    return _CACHE[key]
+    with _CACHE_LOCK:
+        _CACHE[key] = (tables, criteria, records)
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return tables, criteria, records
 
 
 _CHANGEABLE = {"min", "max", "days", "min_lines", "max_lines"}

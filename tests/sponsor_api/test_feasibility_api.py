@@ -120,3 +120,22 @@ def test_the_trial_as_a_valid_fhir_research_study_for_sponsors_and_coordinators(
     study = ResearchStudy.model_validate(mine.json())
     assert study.identifier[0].value == "NCT10000000"
     assert study.status == "active" and study.phase.coding[0].code == "phase-2"
+
+
+def test_what_if_moving_a_bound_answers_with_protected_cells(world: dict[str, Any]) -> None:
+    client: Client = world["client"]
+    version = world["trial"].current_version()
+    ecog = next(c for c in version.parsed["criteria"] if c["kind"] == "performance_status")
+
+    response = client.post(
+        "/api/v1/trials/NCT10000000/what-if/",
+        {"change": [{"criterion": ecog["id"], "max": 2}]},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["change"] == [{"criterion": ecog["id"], "max": 2.0}]
+    for cell in _cells(body):
+        assert cell["count"] is None or cell["count"] == 0 or cell["count"] >= 11
+    assert body["lost"] == {"count": 0, "suppressed": False}  # relaxing a bound loses nobody
