@@ -19,10 +19,34 @@ class SiteAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
+class SponsorUserInline(admin.TabularInline):
+    """The organisation's users; their roles and tokens are managed on the user and token pages."""
+
+    model = Profile
+    fields = ("user", "tokens")
+    readonly_fields = ("user", "tokens")
+    extra = 0
+    can_delete = False
+    verbose_name = "user"
+    verbose_name_plural = "users"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="live API tokens")
+    def tokens(self, obj: Profile) -> int:
+        return ApiToken.objects.filter(user_id=obj.user_id, revoked_at__isnull=True).count()
+
+
 @admin.register(Sponsor)
 class SponsorAdmin(admin.ModelAdmin):
-    list_display = ["name"]
+    list_display = ["name", "trial_count"]
     search_fields = ["name"]
+    inlines = [SponsorUserInline]
+
+    @admin.display(description="trials")
+    def trial_count(self, obj: Sponsor) -> int:
+        return obj.trials.count()
 
 
 @admin.register(Profile)

@@ -38,3 +38,22 @@ def test_an_admin_issues_a_token_that_is_shown_once_and_works_then_revokes_it() 
     )
 
     assert api.get("/api/v1/trials/").status_code == 401
+
+
+def test_a_sponsors_page_lists_its_users_and_their_live_tokens() -> None:
+    from apps.accounts import tokens
+
+    create_demo_users(password="demo-password-0123")
+    sponsor_user = User.objects.get(username="sponsor")
+    from apps.accounts.models import Sponsor
+
+    organisation = Sponsor.objects.create(name="Own Oncology")
+    sponsor_user.profile.sponsor = organisation
+    sponsor_user.profile.save()
+    tokens.issue(sponsor_user, actor=None)
+    admin = Client()
+    admin.force_login(User.objects.get(username="admin"))
+
+    page = admin.get(f"/admin/accounts/sponsor/{organisation.pk}/change/").content.decode()
+
+    assert ">sponsor<" in page and "live api tokens" in page.lower()
