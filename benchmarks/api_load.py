@@ -33,6 +33,8 @@ def _request(url: str, token: str, body: dict[str, object] | None) -> tuple[int,
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
+    except OSError:
+        return 0, b""  # connection refused or reset: counted as status 0
 
 
 def _percentile(values: list[float], q: float) -> float:

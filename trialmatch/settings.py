@@ -76,8 +76,11 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several processes (runserver, in-process tasks) share the file: wait instead of failing.
+    # Several processes (runserver, in-process tasks) share the file: wait instead of failing. A transaction
+    # takes the write lock when it begins (IMMEDIATE): one that read first and then wrote (an audit row
+    # reads the chain's head) would otherwise fail at once with "database is locked" under concurrent calls.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
