@@ -22,11 +22,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RoutePattern
 
 from apps.accounts import services as accounts
+from apps.accounts import tokens as api_tokens
 from apps.accounts.models import Site, Sponsor
 from apps.cohorts import services as cohorts
 from apps.criteria import services as criteria
 from apps.matching import services as matching
-from apps.matching.models import MatchRun
 from apps.patients.models import (
     Biomarker,
     LabObservation,
@@ -94,10 +94,14 @@ class World:
     # strings a role must never receive, in any response
     secrets: dict[str, list[str]] = field(default_factory=dict)
 
+    # a bearer token per role, for the API (its pages take no sessions)
+    tokens: dict[str, str] = field(default_factory=dict)
+
     def client(self, role: str) -> Client:
-        client = Client()
-        if role != "anonymous":
-            client.force_login(self.users[role])
+        if role == "anonymous":
+            return Client()
+        client = Client(headers={"Authorization": f"Bearer {self.tokens[role]}"})
+        client.force_login(self.users[role])
         return client
 
 
@@ -183,7 +187,12 @@ def build_world(capture: Callable[..., AbstractContextManager[Any]]) -> World:
         reason="the world needs a correction",
     )
     with capture(execute=True):
-        matching.request_run(trials=[OWN_TRIAL, OTHER_TRIAL], as_of=dt.date(2024, 1, 1), user=users["admin"])
+        admin_run = matching.request_run(
+            trials=[OWN_TRIAL, OTHER_TRIAL], as_of=dt.date(2024, 1, 1), user=users["admin"]
+        )
+        sponsor_run = matching.request_run(
+            trials=[OWN_TRIAL], as_of=dt.date(2024, 1, 1), user=users["sponsor"]
+        )
 
     world = World(
         users=users,
@@ -191,9 +200,15 @@ def build_world(capture: Callable[..., AbstractContextManager[Any]]) -> World:
             **_analysed_cohort(users["coordinator"], "own lung", capture),
             "patient": own_patients[0],
             "trial": Trial.objects.get(trial_id=OWN_TRIAL),
-            "run": MatchRun.objects.order_by("pk").first(),
+            "run": sponsor_run,
         },
-        other={**_analysed_cohort(dave, "other lung", capture), "patient": other_patients[0]},
+        other={
+            **_analysed_cohort(dave, "other lung", capture),
+            "patient": other_patients[0],
+            "run": admin_run,
+            "trial": Trial.objects.get(trial_id=OTHER_TRIAL),
+        },
+        tokens={role: api_tokens.issue(users[role], actor=None)[1] for role in ROLES if role != "anonymous"},
     )
     identities = ["ZZOWN-NAME", "ZZOWN-MRN-1", "ZZOTHER-NAME", "ZZOTHER-MRN"]
     patient_keys = [f"pt-{own_site.code}-", f"pt-{other_site.code}-"]
@@ -252,10 +267,25 @@ def _admin_object(route: str) -> Any:
     return obj
 
 
+def _api_object(endpoint: Endpoint) -> str | None:
+    """What an API route is about: a trial (`trial_id`) or a match run (`pk`), else None."""
+    if not endpoint.key.startswith("api:"):
+        return None
+    if "trial_id" in endpoint.params:
+        return "trial"
+    if endpoint.params == ("pk",):
+        return "run"
+    return None
+
+
 def rule_keys(endpoint: Endpoint) -> list[str]:
     """The keys of the rules an endpoint is checked against (see `requests`)."""
-    scoped = endpoint.key in COORDINATOR_OBJECTS or endpoint.key in PATIENT_TRIAL_PAGES
-    return [endpoint.key, f"{endpoint.key}@other"] if scoped else [endpoint.key]
+    about_one = (
+        endpoint.key in COORDINATOR_OBJECTS
+        or endpoint.key in PATIENT_TRIAL_PAGES
+        or _api_object(endpoint) is not None
+    )
+    return [endpoint.key, f"{endpoint.key}@other"] if about_one else [endpoint.key]
 
 
 def requests(endpoint: Endpoint, world: World) -> Iterator[tuple[str, str]]:
@@ -264,7 +294,12 @@ def requests(endpoint: Endpoint, world: World) -> Iterator[tuple[str, str]]:
     base = {name: FIXED_VALUES[name] for name in endpoint.params if name in FIXED_VALUES}
     wanted = [name for name in endpoint.params if name not in base]
     variants: dict[str, dict[str, str]] = {"": {}}
-    if wanted == ["pk"] and endpoint.key in COORDINATOR_OBJECTS:
+    api_object = _api_object(endpoint)
+    if api_object == "trial" and wanted == ["trial_id"]:
+        variants = {"": {"trial_id": OWN_TRIAL}, "@other": {"trial_id": OTHER_TRIAL}}
+    elif api_object == "run" and wanted == ["pk"]:
+        variants = {"": {"pk": str(world.own["run"].pk)}, "@other": {"pk": str(world.other["run"].pk)}}
+    elif wanted == ["pk"] and endpoint.key in COORDINATOR_OBJECTS:
         kind = COORDINATOR_OBJECTS[endpoint.key]
         variants = {"": {"pk": str(world.own[kind].pk)}, "@other": {"pk": str(world.other[kind].pk)}}
     elif wanted == ["pk"] and endpoint.key in SHARED_OBJECTS:

@@ -23,6 +23,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
+from apps.audit.models import AuditEvent
 from tests.site_map import ROLES, World, build_world, endpoints, requests, rule_keys
 
 RULES = """
@@ -69,6 +70,23 @@ coordinator:analysis-plot                           login       200         403 
 coordinator:analysis-plot@other                     login       404         403         403         200
 login                                               200         200         200         200         200
 logout                                              405         405         405         405         405
+api:schema                                          200         200         200         200         200
+api:docs                                            200         200         200         200         200
+api:parse                                           401         405         405         405         405
+api:trial-list                                      401         200         200         200         200
+api:trial-detail                                    401         200         200         200         200
+api:trial-detail@other                              401         200         404         200         200
+api:trial-feasibility                               401         403         200         403         403
+api:trial-feasibility@other                         401         403         404         403         403
+api:trial-attrition                                 401         403         200         403         403
+api:trial-attrition@other                           401         403         404         403         403
+api:trial-what-if                                   401         403         405         403         403
+api:trial-what-if@other                             401         403         405         403         403
+api:trial-fhir                                      401         200         200         200         200
+api:trial-fhir@other                                401         200         404         200         200
+api:run-list                                        401         403         405         403         403
+api:run-detail                                      401         403         200         403         403
+api:run-detail@other                                401         403         404         403         403
 admin:index                                         admin-login admin-login admin-login 200         200
 admin:login                                         200         200         200         302         302
 admin:logout                                        302         302         302         405         405
@@ -110,6 +128,12 @@ admin:accounts_profile_history                      admin-login admin-login admi
 admin:accounts_profile_delete                       admin-login admin-login admin-login 403         200
 admin:accounts_profile_change                       admin-login admin-login admin-login 403         200
 admin/accounts/profile/<path:object_id>/            admin-login admin-login admin-login 302         302
+admin:accounts_apitoken_changelist                  admin-login admin-login admin-login 403         200
+admin:accounts_apitoken_add                         admin-login admin-login admin-login 403         200
+admin:accounts_apitoken_history                     admin-login admin-login admin-login 403         200
+admin:accounts_apitoken_delete                      admin-login admin-login admin-login 403         403
+admin:accounts_apitoken_change                      admin-login admin-login admin-login 403         200
+admin/accounts/apitoken/<path:object_id>/           admin-login admin-login admin-login 302         302
 admin:audit_auditevent_changelist                   admin-login admin-login admin-login 200         200
 admin:audit_auditevent_add                          admin-login admin-login admin-login 403         403
 admin:audit_auditevent_history                      admin-login admin-login admin-login 200         200
@@ -246,7 +270,7 @@ admin:cohorts_survivalanalysis_change               admin-login admin-login admi
 admin/cohorts/survivalanalysis/<path:object_id>/    admin-login admin-login admin-login 302         302
 """
 
-DENIALS = {"login", "admin-login", "403", "404"}
+DENIALS = {"login", "admin-login", "401", "403", "404"}
 # Rows a request may add without having been allowed anything: sessions, and the failed-login counter.
 BOOKKEEPING = {"sessions.session", "accounts.loginfailure"}
 
@@ -282,11 +306,14 @@ def shown(response: Any) -> str:
 
 
 def row_counts() -> dict[str, int]:
-    return {
+    counts = {
         model._meta.label_lower: model._default_manager.count()
         for model in apps.get_models()
         if model._meta.label_lower not in BOOKKEEPING and not model._meta.proxy
     }
+    # Every API call writes an access row (PROMISES 13), refused or not; what must not grow is changes.
+    counts["audit.auditevent"] = AuditEvent.objects.exclude(kind=AuditEvent.Kind.ACCESS).count()
+    return counts
 
 
 def test_every_url_has_a_rule_and_every_rule_a_url() -> None:

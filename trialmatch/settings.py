@@ -11,7 +11,10 @@ SHARED_DIR = BASE_DIR.parent / "shared"
 env = environ.Env()
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="insecure-local-only-key-set-SECRET_KEY-in-production-0123456789")
+# The default carries Django's "django-insecure-" prefix, so `check --deploy` flags a deployment without one.
+SECRET_KEY = env.str(
+    "SECRET_KEY", default="django-insecure-local-only-key-set-SECRET_KEY-in-production-0123456789"
+)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
@@ -24,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "csp",
     "apps.accounts",
     "apps.audit",
@@ -33,7 +37,9 @@ INSTALLED_APPS = [
     "apps.matching",
     "apps.cohorts",
     "apps.screening",
+    "apps.feasibility",
     "apps.coordinator",
+    "apps.sponsor_api",
 ]
 
 MIDDLEWARE = [
@@ -72,8 +78,11 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Several processes (runserver, in-process tasks) share the file: wait instead of failing.
+    # Several processes (runserver, in-process tasks) share the file: wait instead of failing. A transaction
+    # takes the write lock when it begins (IMMEDIATE): one that read first and then wrote (an audit row
+    # reads the chain's head) would otherwise fail at once with "database is locked" under concurrent calls.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [
@@ -159,33 +168,78 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # After an import commits, re-match what it changed as Celery tasks (apps.matching.services.rematch_later):
 # on by default with a broker; off in the embedded default, where the demo and tests match explicitly.
 MATCHING_REMATCH_AFTER_IMPORT = env.bool("MATCHING_REMATCH_AFTER_IMPORT", default=bool(REDIS_URL))
-# `celery -A trialmatch beat` sends these; stalled chunks of a lost worker are re-sent even when nobody
-# waits on their run (apps.matching.services.requeue_all_stalled).
+AUDIT_ANCHOR_FILE = env.str("AUDIT_ANCHOR_FILE", default="")  # an append-only copy of the signed checkpoints
+# `celery -A trialmatch beat` sends these: stalled chunks of a lost worker are re-sent even when nobody waits
+# on their run (apps.matching.services.requeue_all_stalled); the audit chain is verified and checkpointed
+# hourly (PROMISES 14).
 CELERY_BEAT_SCHEDULE = {
     "matching-requeue-stalled-chunks": {
         "task": "matching.requeue_stalled_chunks",
         "schedule": env.float("MATCHING_REQUEUE_EVERY_SECONDS", default=60.0),
     },
+    "verify-audit-chain": {
+        "task": "audit.verify_chain",
+        "schedule": env.float("AUDIT_VERIFY_SECONDS", default=3600.0),
+    },
 }
 
+# The sponsor API (apps/sponsor_api): bearer tokens only, problem+json errors, per-token throttling.
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.sponsor_api.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "apps.sponsor_api.pagination.Pagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["apps.sponsor_api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": env.str("API_TOKEN_RATE", default="1200/minute")},
+    "EXCEPTION_HANDLER": "apps.sponsor_api.errors.problem_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "PAGE_SIZE": 50,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "TrialMatch sponsor API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "TrialMatch sponsor API",
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Served by the app itself (drf-spectacular-sidecar): no CDN (PROMISES 24).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.sponsor_api.schema.add_problem_responses",
+    ],
+}
+# Throttle counters: shared by every process through Redis in production, in-process otherwise.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # Logs never carry patient text (PROMISES 22): NLP libraries that log tokens at DEBUG are silenced.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A refused request (403, 404...) is logged as one line, never with the traceback Django attaches.
+    "filters": {"no_client_error_tracebacks": {"()": "trialmatch.logging.DropClientErrorTracebacks"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_client_error_tracebacks"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
     "loggers": {
+        "django.request": {"filters": ["no_client_error_tracebacks"], "propagate": True},
         "medspacy": {"level": "WARNING", "propagate": True},
         "PyRuSH": {"level": "WARNING", "propagate": True},
         "spacy": {"level": "WARNING", "propagate": True},

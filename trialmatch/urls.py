@@ -1,4 +1,4 @@
-"""URL configuration: the coordinator UI at /, the admin, login/logout."""
+"""URL configuration: the coordinator UI at /, the sponsor API at /api/v1/, the admin, login/logout."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -11,4 +11,5 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", accounts_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("apps.sponsor_api.urls")),
 ]

@@ -63,4 +63,5 @@ class LockoutModelBackend(ModelBackend):
                     )
             else:
                 LoginFailure.objects.filter(username=name).delete()
+                audit.record(actor=user, action="accounts.login", object_type="user", object_id=user.pk)
         return user

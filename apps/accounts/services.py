@@ -8,13 +8,14 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import SESSION_KEY, password_validation
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, Group, Permission, User
 from django.db import transaction
 
 from apps.audit import services as audit
 
+from . import tokens
 from .models import Profile, Role, Site, Sponsor
 
 # Model permissions per role ("app_label.codename" patterns: action_model). Scoping to sites and
@@ -75,7 +76,12 @@ def generated_password() -> str:
 
 @transaction.atomic
 def create_demo_users(*, password: str, sponsor: Sponsor | None = None) -> list[DemoLogin]:
-    """Create or reset the four demo users with `password`; the coordinator works at the demo site."""
+    """Create or reset the four demo users with `password`; the coordinator works at the demo site.
+
+    The password must pass the password validators (PROMISES 11): ValidationError otherwise, nothing saved.
+    """
+    for login in DEMO_USERS:
+        password_validation.validate_password(password, User(username=login.username))
     groups = ensure_roles()
     site, _ = Site.objects.get_or_create(code=DEMO_SITE[0], defaults={"name": DEMO_SITE[1]})
     for login in DEMO_USERS:
@@ -162,7 +168,10 @@ def record_access_change(
     anything, end all of the user's sessions. Returns the number of sessions ended.
     """
     after = access_of(user)
-    ended = end_sessions(user) if before.withdrawn_in(after) else 0
+    ended = 0
+    if before.withdrawn_in(after):
+        ended = end_sessions(user)
+        tokens.revoke_all(user, actor=actor, reason=reason or "access withdrawn")
     for name in Access.__dataclass_fields__:
         old, new = getattr(before, name), getattr(after, name)
         if old != new:
@@ -187,3 +196,81 @@ def deactivate_user(user: User, *, actor: User | AnonymousUser | None, reason: s
     user.is_active = False
     user.save(update_fields=["is_active"])
     return record_access_change(user, before=before, actor=actor, reason=reason)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a profile scopes a user to: a coordinator's sites, a sponsor user's organisation."""
+
+    sites: frozenset[str]
+    sponsor: str | None
+
+
+def scope_of(profile: Profile) -> Scope:
+    return Scope(
+        sites=frozenset(profile.sites.values_list("code", flat=True)),
+        sponsor=profile.sponsor.name if profile.sponsor_id is not None and profile.sponsor else None,
+    )
+
+
+@transaction.atomic
+def record_scope_change(
+    profile: Profile, *, before: Scope | None, actor: User | AnonymousUser | None, reason: str = ""
+) -> int:
+    """Audit a change of a profile's sites or sponsor, one row per changed field, in the caller's
+    transaction (an audit failure rolls the change back); losing a site or the sponsor ends the user's
+    sessions and tokens. Returns the number of rows written."""
+    after = scope_of(profile)
+    before = before or Scope(frozenset(), None)
+    written = 0
+    for name in ("sites", "sponsor"):
+        old, new = getattr(before, name), getattr(after, name)
+        if old != new:
+            audit.record(
+                actor=actor,
+                action="accounts.scope_change",
+                object_type="user",
+                object_id=profile.user_id,
+                field=name,
+                old=_audit_value(old),
+                new=_audit_value(new),
+                reason=reason,
+            )
+            written += 1
+    if not before.sites <= after.sites or (before.sponsor is not None and before.sponsor != after.sponsor):
+        end_sessions(profile.user)
+        tokens.revoke_all(profile.user, actor=actor, reason=reason or "scope withdrawn")
+    return written
+
+
+def permissions_of(group: Group) -> frozenset[str]:
+    rows = group.permissions.values_list("content_type__app_label", "codename")
+    return frozenset(f"{app}.{codename}" for app, codename in rows)
+
+
+@transaction.atomic
+def record_group_change(
+    group: Group, *, before: frozenset[str] | None, actor: User | AnonymousUser | None, reason: str = ""
+) -> bool:
+    """Audit a change of a role's (group's) permissions as one row; withdrawing any ends its members'
+    sessions and tokens. Returns whether anything changed."""
+    after = permissions_of(group)
+    before = before if before is not None else frozenset()
+    if before == after:
+        return False
+    audit.record(
+        actor=actor,
+        action="accounts.group_permissions_change",
+        object_type="group",
+        object_id=group.pk,
+        field="permissions",
+        old=sorted(before),
+        new=sorted(after),
+        reason=reason,
+        details={"group": group.name, "added": sorted(after - before), "removed": sorted(before - after)},
+    )
+    if not before <= after:
+        for user in group.user_set.all():
+            end_sessions(user)
+            tokens.revoke_all(user, actor=actor, reason=reason or "role permission withdrawn")
+    return True

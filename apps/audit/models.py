@@ -61,3 +61,43 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditTrailIsAppendOnly("audit events cannot be deleted")
+
+
+class AuditCheckpointQuerySet(models.QuerySet["AuditCheckpoint"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AuditTrailIsAppendOnly("audit checkpoints cannot be updated")
+
+    def delete(self) -> NoReturn:
+        raise AuditTrailIsAppendOnly("audit checkpoints cannot be deleted")
+
+
+class AuditCheckpoint(models.Model):
+    """The chain's head as of one moment, signed with a key derived from SECRET_KEY (PROMISES 14).
+
+    A hash chain alone cannot tell that its newest rows were removed (the shorter chain is still a valid
+    chain); a checkpoint names the last row and the number of rows it covers, so removing any of them is
+    detected. Written by every scheduled verification; also appended to AUDIT_ANCHOR_FILE when set, so the
+    head is anchored outside the database too.
+    """
+
+    at = models.DateTimeField()
+    last_event_id = models.BigIntegerField()
+    last_hash = models.CharField(max_length=64)
+    events = models.PositiveBigIntegerField(help_text="rows with an id up to last_event_id")
+    signature = models.CharField(max_length=64)
+
+    objects = AuditCheckpointQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"checkpoint at event {self.last_event_id} ({self.events} events)"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise AuditTrailIsAppendOnly("audit checkpoints cannot be updated")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AuditTrailIsAppendOnly("audit checkpoints cannot be deleted")

@@ -17,7 +17,7 @@ from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from apps.patients.models import Patient
 from apps.trials.models import Arm, CriteriaVersion, Trial
 
-from .models import Match, MatchQuerySet
+from .models import IneligibleBlock, Match, MatchCount, MatchQuerySet
 
 ACTIONABLE = (Match.Status.ELIGIBLE, Match.Status.POSSIBLE)
 # Best first: eligible before possible, then by score; the patient key breaks ties so pages are stable.
@@ -123,3 +123,14 @@ def missing_counts(patients: QuerySet[Patient]) -> list[dict[str, Any]]:
             by_item[str(item)] = (seen, n + 1)
     out = [{"item": k, "patients": len(v[0]), "matches": v[1]} for k, v in by_item.items()]
     return sorted(out, key=lambda r: (-r["matches"], -r["patients"], r["item"]))
+
+
+def arms_with_results(arm_ids: Iterable[int]) -> set[int]:
+    """Those of `arm_ids` that any stored result or run count points at (deleting them would delete those)."""
+    ids = list(arm_ids)
+    if not ids:
+        return set()
+    found = set(Match.objects.filter(arm_id__in=ids).values_list("arm_id", flat=True).distinct())
+    found |= set(IneligibleBlock.objects.filter(arm_id__in=ids).values_list("arm_id", flat=True).distinct())
+    found |= set(MatchCount.objects.filter(arm_id__in=ids).values_list("arm_id", flat=True).distinct())
+    return {int(a) for a in found if a is not None}

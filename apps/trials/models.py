@@ -65,7 +65,12 @@ class Trial(models.Model):
     max_age_years = models.FloatField(null=True, blank=True)
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.ALL)
     eligibility_text = models.TextField(blank=True)
-    sites = models.ManyToManyField(Site, blank=True, related_name="trials")
+    sites = models.ManyToManyField(
+        Site,
+        blank=True,
+        related_name="trials",
+        help_text="the centre's own sites among the trial's locations",
+    )
     source_file = models.CharField(max_length=500, blank=True)
     raw = models.JSONField(default=dict, blank=True, help_text="the record as imported")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -165,3 +170,24 @@ class CriteriaVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trial.trial_id} v{self.number}"
+
+
+class TrialLocation(models.Model):
+    """A facility where the trial runs, as its registry lists it (one ClinicalTrials.gov record can list
+    over a thousand). Not a `Site`: sites are the centre's own, which coordinators belong to; a location
+    names one when the facility is one of them."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="locations")
+    facility = models.CharField(max_length=300)
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="trial_locations"
+    )
+
+    class Meta:
+        ordering = ["trial", "facility"]
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "facility"], name="one_location_per_trial_and_facility")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trial.trial_id} at {self.facility}"

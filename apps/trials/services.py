@@ -17,11 +17,13 @@ from django.utils.text import slugify
 
 from apps.accounts.models import Site, Sponsor
 from apps.audit import services as audit
+from apps.audit.reasons import safe_reason
+from apps.matching import selectors as matching_selectors
 from apps.matching import services as matching
 
 from . import importers
 from .importers import ArmRecord, Problem, TrialRecord
-from .models import Arm, CriteriaVersion, Trial, text_digest
+from .models import Arm, CriteriaVersion, Trial, TrialLocation, text_digest
 
 ACTOR_LABEL = "import_trials"
 
@@ -139,7 +141,17 @@ def _import_file(path: Path, actor: User | AnonymousUser | None) -> FileReport:
 
 
 def _rejected(name: str, problems: Iterable[Problem]) -> FileReport:
-    return FileReport(file=name, rejected=True, errors=[p.as_dict() for p in problems])
+    """A refused file, audited (PROMISES 12): its name and how many problems, not their text."""
+    report = FileReport(file=name, rejected=True, errors=[p.as_dict() for p in problems])
+    audit.record(
+        actor=None,
+        actor_label=ACTOR_LABEL,
+        action="trials.import_rejected",
+        object_type="file",
+        object_id=Path(name).name[:200],
+        details={"errors": len(report.errors)},
+    )
+    return report
 
 
 def _import_content(name: str, data: bytes, actor: User | AnonymousUser | None) -> FileReport:
@@ -163,7 +175,8 @@ def _import_content(name: str, data: bytes, actor: User | AnonymousUser | None) 
                 details={**report.counts(), "trials": report.trials, "format": parsed.format},
             )
     except (DatabaseError, ValidationError) as exc:
-        return _rejected(name, [Problem(name, current, "", f"could not be saved: {exc}")])
+        # The reason names the error class and constraint, never the exception text (PROMISES 22).
+        return _rejected(name, [Problem(name, current, "", f"could not be saved: {safe_reason(exc)}")])
     return report
 
 
@@ -230,8 +243,12 @@ def _sync_arms(trial: Trial, records: list[ArmRecord]) -> bool:
     changed = False
     stale = [arm.pk for code, arm in existing.items() if code not in wanted]
     if stale:
-        Arm.objects.filter(pk__in=stale).delete()
-        changed = True
+        # An arm that results point at is closed, never deleted (deleting it would delete them).
+        kept = matching_selectors.arms_with_results(stale)
+        closing = Arm.objects.filter(pk__in=kept).exclude(status=Arm.Status.CLOSED)
+        changed |= bool(closing.update(status=Arm.Status.CLOSED))
+        deleted, _ = Arm.objects.filter(pk__in=set(stale) - kept).delete()
+        changed |= bool(deleted)
     saved: dict[str, Arm] = {}
     for record in records:
         parent = saved.get(record.parent_code) if record.parent_code else None
@@ -265,47 +282,81 @@ def site_code(facility: str) -> str:
 
 
 def _sync_sites(trial: Trial, facilities: list[str]) -> bool:
-    by_code: dict[str, str] = {}
+    """The trial's locations are exactly `facilities`; `trial.sites` are those that are the centre's own
+    sites (an existing `Site` with the facility's code). No `Site` is ever created from a registry record."""
+    wanted: dict[str, str] = {}
     for facility in facilities:
-        by_code.setdefault(site_code(facility), facility)
-    known = set(Site.objects.filter(code__in=by_code).values_list("code", flat=True))
-    Site.objects.bulk_create(
-        [Site(code=code, name=name[:200]) for code, name in by_code.items() if code not in known],
-        ignore_conflicts=True,
-    )
-    wanted = set(Site.objects.filter(code__in=by_code).values_list("pk", flat=True))
-    current = set(trial.sites.values_list("pk", flat=True))
-    if wanted == current:
-        return False
-    trial.sites.set(wanted)
-    return True
+        name = facility.strip()[:300]
+        if name:
+            wanted.setdefault(name, site_code(name))
+    own = dict(Site.objects.filter(code__in=set(wanted.values())).values_list("code", "pk"))
+    existing = {loc.facility: loc for loc in trial.locations.all()}
+    changed = False
+    stale = [loc.pk for name, loc in existing.items() if name not in wanted]
+    if stale:
+        TrialLocation.objects.filter(pk__in=stale).delete()
+        changed = True
+    new = [
+        TrialLocation(trial=trial, facility=name, site_id=own.get(code))
+        for name, code in wanted.items()
+        if name not in existing
+    ]
+    if new:
+        TrialLocation.objects.bulk_create(new)
+        changed = True
+    for name, loc in existing.items():
+        if name in wanted and loc.site_id != own.get(wanted[name]):
+            loc.site_id = own.get(wanted[name])
+            loc.save(update_fields=["site"])
+            changed = True
+    sites = set(own.values())
+    if sites != set(trial.sites.values_list("pk", flat=True)):
+        trial.sites.set(sites)
+        changed = True
+    return changed
 
 
 def _new_version_if_changed(
     trial: Trial, record: TrialRecord, actor: User | AnonymousUser | None, report: FileReport
 ) -> bool:
     """Version N+1 when the eligibility text or the structured criteria changed; earlier ones stay."""
+    created, failure = new_version_if_changed(
+        trial,
+        text=record.eligibility_text,
+        structured=record.structured,
+        actor=actor,
+        actor_label=ACTOR_LABEL,
+    )
+    if failure:
+        report.parse_failures.append({"record": record.label, "message": failure})
+    return created
+
+
+def new_version_if_changed(
+    trial: Trial,
+    *,
+    text: str,
+    structured: Any,
+    actor: User | AnonymousUser | None,
+    actor_label: str = "",
+) -> tuple[bool, str]:
+    """Version N+1 (parsed, audited) when `text` or `structured` differ from the current version's; returns
+    whether one was made and why parsing it failed ("" when it did not)."""
     latest = trial.current_version()
-    if (
-        latest is not None
-        and latest.text == record.eligibility_text
-        and latest.structured == record.structured
-    ):
-        return False
+    if latest is not None and latest.text == text and latest.structured == structured:
+        return False, ""
     version = CriteriaVersion.objects.create(
         trial=trial,
         number=1 if latest is None else latest.number + 1,
-        text=record.eligibility_text,
-        text_sha256=text_digest(record.eligibility_text),
-        structured=record.structured,
+        text=text,
+        text_sha256=text_digest(text),
+        structured=structured,
     )
     failure = _parse_criteria(version)
     matching.rematch_later(criteria_version_ids=[version.pk])
-    if failure:
-        report.parse_failures.append({"record": record.label, "message": failure})
     audit.record(
         actor=actor,
-        actor_label=ACTOR_LABEL,
+        actor_label=actor_label,
         action="trials.criteria_version_created",
         object_type="trial",
         object_id=trial.trial_id,
@@ -313,7 +364,7 @@ def _new_version_if_changed(
         old=None if latest is None else {"number": latest.number, "text_sha256": latest.text_sha256},
         new={"number": version.number, "text_sha256": version.text_sha256},
     )
-    return True
+    return True, failure
 
 
 def _parse_criteria(version: CriteriaVersion) -> str:

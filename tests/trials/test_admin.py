@@ -45,7 +45,11 @@ def test_upload_of_a_malformed_file_answers_400_with_errors_and_saves_nothing(ad
 
     assert response.status_code == 400
     assert b"protocolSection.identificationModule.nctId" in response.content
-    assert (Trial.objects.count(), CriteriaVersion.objects.count(), AuditEvent.objects.count()) == (0, 0, 0)
+    assert (Trial.objects.count(), CriteriaVersion.objects.count()) == (0, 0)
+    # Only the refusal itself is recorded (PROMISES 12), with the file's name and no content.
+    assert list(AuditEvent.objects.values_list("action", "object_id")) == [
+        ("trials.import_rejected", "broken.json")
+    ]
 
 
 def test_trial_change_page_shows_arms_versions_and_raw_read_only(admin_client: Client) -> None:

@@ -52,10 +52,10 @@ ELIGIBILITY = "Inclusion Criteria:\n\n* Adults with EGFR-mutant NSCLC\n\nExclusi
 
 
 def counts() -> dict[str, int]:
-    return {
-        model.__name__: model.objects.count()
-        for model in (Trial, Arm, CriteriaVersion, Sponsor, Site, AuditEvent)
-    }
+    """Rows of everything an import saves; the audit row recording a refusal (PROMISES 12) is not content."""
+    found = {model.__name__: model.objects.count() for model in (Trial, Arm, CriteriaVersion, Sponsor, Site)}
+    found["AuditEvent"] = AuditEvent.objects.exclude(action="trials.import_rejected").count()
+    return found
 
 
 def study(text: str = ELIGIBILITY, *, title: str = "A trial", nct: str = "NCT01234567") -> dict:
@@ -113,7 +113,9 @@ def test_new_trial_gets_version_one_sponsor_site_arm_and_audit_rows() -> None:
     assert version.parsed is not None and version.parser_version
     assert (trial.phase, trial.overall_status, trial.min_age_years) == ("PHASE2", "RECRUITING", 18.0)
     assert trial.sponsor is not None and trial.sponsor.name == "Example Oncology Group"
-    assert [site.code for site in trial.sites.all()] == ["example-cancer-centre"]
+    # The record's facility is a location of the trial, not a site of the centre (none is created).
+    assert [loc.facility for loc in trial.locations.all()] == ["Example Cancer Centre"]
+    assert list(trial.sites.all()) == [] and not Site.objects.exists()
     assert [arm.code for arm in trial.arms.all()] == ["Osimertinib"]
     assert list(AuditEvent.objects.values_list("action", "object_id")) == [
         ("trials.criteria_version_created", "NCT01234567"),
@@ -206,6 +208,7 @@ def test_malformed_file_saves_nothing_and_names_file_record_and_field(
 
     assert report.rejected
     assert counts() == before
+    assert AuditEvent.objects.filter(action="trials.import_rejected", object_id=name).count() == 1
     (error,) = report.errors
     assert (error["file"], error["record"], error["field"]) == (name, record, field)
     assert error["message"]
@@ -307,3 +310,18 @@ def test_fixtures_folder_imports_without_rejections() -> None:
     assert report.ok, [f.errors for f in report.rejected]
     assert Trial.objects.filter(source="ctml").exists()
     assert Trial.objects.count() >= 400
+
+
+@pytest.mark.django_db
+def test_a_location_that_is_one_of_the_centres_sites_links_the_trial_to_it() -> None:
+    own = Site.objects.create(code="example-cancer-centre", name="Example Cancer Centre")
+    facilities = [{"facility": "Example Cancer Centre"}] + [{"facility": f"Hospital {i}"} for i in range(300)]
+    record = study()
+    record["protocolSection"]["contactsLocationsModule"]["locations"] = facilities
+
+    upload("NCT01234567.json", record)
+
+    trial = Trial.objects.get()
+    assert trial.locations.count() == 301
+    assert list(trial.sites.all()) == [own] and Site.objects.count() == 1
+    assert trial.locations.get(facility="Example Cancer Centre").site == own

@@ -1,0 +1,9 @@
+"""`?page=` and `?page_size=` (up to 200); `{"count", "next", "previous", "results"}`."""
+
+from rest_framework.pagination import PageNumberPagination
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
