@@ -279,3 +279,26 @@ def test_a_note_under_a_criterion_does_not_turn_it_into_a_group() -> None:
     )
 
     assert first["kind"] == "alteration" and first["rule"]["protein"] == "L858R"
+
+
+@pytest.mark.parametrize(
+    ("line", "operator", "result"),
+    [("Hormone receptor positive", "any", "positive"), ("HR-negative disease", "all", "negative")],
+)
+def test_hormone_receptor_status_is_er_and_pr(line: str, operator: str, result: str) -> None:
+    c = _only(line)
+
+    assert c["operator"] == operator
+    assert [(k["rule"]["marker"], k["rule"]["result"]) for k in c["children"]] == [
+        ("ER", result),
+        ("PR", result),
+    ]
+
+
+def test_a_proteins_expression_is_no_alteration_and_a_marker_not_judged_yet_is_kept_for_review() -> None:
+    c = _only("Metastatic HER2-negative breast cancer AR expression of ≥ 10%")
+
+    her2, ar = c["children"]
+    assert her2["rule"]["marker"] == "HER2" and her2["computable"]
+    assert (ar["kind"], ar["rule"]["marker"], ar["rule"]["min"]) == ("expression", "AR", 10)
+    assert not ar["computable"] and ar["review"]

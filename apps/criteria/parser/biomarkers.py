@@ -129,8 +129,23 @@ def _parts(
         if "hormone" in first.group().lower() or first.group().startswith("HR"):
             marker = "HR"
         res = _RESULT.search(view, first.end(), min(end, first.end() + 40))
-        parts.append(("expression", _expr(marker, _result_word(res))))
+        result = _result_word(res)
+        if marker == "HR" and result in ("positive", "negative"):
+            # Hormone receptor positive: ER or PR positive; negative: both negative.
+            both = [("expression", _expr(m, result)) for m in ("ER", "PR")]
+            operator = "any" if result == "positive" else "all"
+            parts.append(("group", {"operator": operator, "children_rules": both}))
+        else:
+            parts.append(("expression", _expr(marker, result)))
     bio = [e for e in bio if e.key not in ("expr:HER2",) or e in expr_markers]
+    # "AR expression of >= 10%": the protein's expression (a marker the matcher does not know yet, so the
+    # part stays for review), not an alteration of its gene.
+    for g in [g for g in genes if _PROTEIN_EXPRESSION.match(view, g.end, end)]:
+        genes.remove(g)
+        value = next((v for v in ents if v.type == "value" and g.end <= v.start <= g.end + 40), None)
+        m = value.extra.get("m") if value is not None else None
+        bounds_ = bounds(m, default_direction="min") if isinstance(m, re.Match) else {}
+        parts.append(("expression", {**_expr(g.key, None), **bounds_, "unit": "%"}))
     alterations = _genes_altered(view, start, end, genes, bio, ents)
     return [*parts, alterations] if alterations else parts
 
@@ -147,10 +162,11 @@ def _genes_altered(
     view: str, start: int, end: int, genes: list[Entity], bio: list[Entity], ents: list[Entity]
 ) -> tuple[str, dict[str, Any]] | None:
     as_gene = {"expr:HER2": "ERBB2", "expr:MET": "MET", "expr:AR": "AR"}
+    # "AR expression of >= 10%" is a protein's expression, not an alteration of its gene.
     genes += [
         Entity("gene", e.start, e.end, f"HGNC:{as_gene[e.key]}", as_gene[e.key])
         for e in bio
-        if e.key in as_gene
+        if e.key in as_gene and not _PROTEIN_EXPRESSION.match(view, e.end, end)
     ]
     genes.sort(key=lambda g: g.start)
     if not any(_altered(view, g, ents, start, end) for g in genes):
@@ -179,10 +195,6 @@ def _alterations(
     for g in genes:
         if _in(g, permitted):
             continue  # "Participants whose tumors harbor KRAS mutations are eligible": no requirement
-        if g.key in [h.key for h in genes if h.start < g.start] and not any(
-            v.type == "variant" and g.end <= v.start <= g.end + 30 for v in ents
-        ):
-            continue  # the gene again, without a variant: "TP53 wild-type by IHC or NGS (... TP53 ...)"
         nxt = min([o.start for o in genes if o.start > g.start] + [end])
         own = [v for v in ents if v.type == "variant" and g.end <= v.start < nxt]
         text, variants = view, ents
@@ -223,7 +235,7 @@ def _alterations(
                     one,
                 )
             )
-            if part not in wanted:
+            if part not in wanted and not _contradicts(part, wanted):
                 wanted.append(part)
     required = [p[1] for p in wanted if p[0] == "alteration"] + [
         p[1]["children_rules"][0][1] for p in wanted if p[0] == "group"
@@ -286,6 +298,20 @@ def _variants_before(
     return out
 
 
+def _contradicts(part: tuple[Any, ...], wanted: list[tuple[Any, ...]]) -> bool:
+    """A gene required wild-type named again with an alteration class ("TP53 wild-type as determined by IHC
+    or NGS; ... TP53 mutant pattern") restates how it is tested: as an alternative it accepts anything."""
+    if part[0] != "alteration":
+        return False
+    gene, cls = part[1]["gene"], part[1]["variant_class"]
+    return any(
+        w[0] == "alteration"
+        and w[1]["gene"] == gene
+        and (w[1]["variant_class"] == "wild_type") != (cls == "wild_type")
+        for w in wanted
+    )
+
+
 def _in(e: Entity, spans: list[tuple[int, int]]) -> bool:
     return any(a <= e.start < b for a, b in spans)
 
@@ -314,6 +340,7 @@ def _generic(a: dict[str, Any]) -> bool:
 
 
 _HER2_STATUS = re.compile(r"\bher-?2(?:/neu)?\s*[- ]?\s*(?:positive|negative|low|\+|-(?!\w)|status|ihc)")
+_PROTEIN_EXPRESSION = re.compile(r"[\s-]*(?:protein\s+)?(?:expression|expressing)\b")
 _EXPRESSED = re.compile(
     r"[^.;]{0,40}?(?:expression|express|positive|negative|\btps\b|\bcps\b|score|%|≥|>|high|low|status|\d)"
 )

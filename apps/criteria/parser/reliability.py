@@ -52,6 +52,9 @@ def review(criteria: list[dict[str, Any]], text: str) -> None:
                 reason = _contradiction(leaf, required)
                 if reason:
                     _unreliable(leaf, reason)
+    for c in _all(criteria):
+        if c["kind"] == "expression" and str((c.get("rule") or {}).get("marker")) not in _JUDGED_MARKERS:
+            _unreliable(c, "a marker the matcher cannot judge yet")
     for c in criteria:
         for leaf, polarity in _polarities(c, c["section"] == "inclusion"):
             reason = _against_the_grain(leaf, polarity)
@@ -65,6 +68,15 @@ def _unreliable(c: dict[str, Any], reason: str) -> None:
     c["computable"] = False
     c["confidence"] = min(float(c.get("confidence") or 0.5), 0.4)
     c["review"] = reason
+
+
+_JUDGED_MARKERS = frozenset({"PD-L1", "HER2", "ER", "PR"})
+
+
+def _all(criteria: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for c in criteria:
+        yield c
+        yield from _all(c.get("children") or [])
 
 
 def _outside_alternatives(criteria: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
