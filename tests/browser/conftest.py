@@ -4,7 +4,6 @@ chromedriver, and Playwright with `executable_path` (Playwright's own browser do
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -94,13 +93,14 @@ class Tab:
 
 
 @pytest.fixture
-def tab() -> Iterator[Tab]:
+def tab(monkeypatch: pytest.MonkeyPatch) -> Iterator[Tab]:
     """Debian's Chromium driven by Playwright (never Playwright's own browser download)."""
     chromium = shutil.which("chromium")
     if not chromium:
         pytest.fail("browser tests need Debian's chromium: run `bash .ci/browser`")
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are synchronous.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    # Only for this test: a deployment check run later in the same process must not inherit it.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium,
