@@ -302,3 +302,29 @@ def test_a_proteins_expression_is_no_alteration_and_a_marker_not_judged_yet_is_k
     assert her2["rule"]["marker"] == "HER2" and her2["computable"]
     assert (ar["kind"], ar["rule"]["marker"], ar["rule"]["min"]) == ("expression", "AR", 10)
     assert not ar["computable"] and ar["review"]
+
+
+def test_items_under_a_therapy_heading_are_therapies_even_when_they_do_not_say_so() -> None:
+    (c,) = _criteria(
+        "Exclusion Criteria:\n\n* Has received prior treatment with any of the following:\n"
+        "  * Any anti-PD-1, anti-PD-L1, or anti-PD-L2 agent or an agent directed to another stimulatory or "
+        "co-inhibitory T-cell receptor\n"
+        "  * Any cytotoxic chemotherapy or anticancer drugs for the treatment of metastatic NSCLC\n"
+    )
+
+    assert [k["kind"] for k in c["children"]] == ["prior_therapy", "prior_therapy"]
+    assert "anti_pd1_pdl1" in c["children"][0]["rule"]["classes"]
+
+
+def test_an_inclusion_washout_asks_for_time_elapsed_since_the_therapy() -> None:
+    heading, since, within = _criteria(
+        "Inclusion Criteria:\n\n* Adequate treatment washout period before randomization, defined as:\n"
+        "  * T-DXd: ≥ 3 weeks\n"
+        "* Patients must have discontinued prior chemotherapy at least 14 days prior to day 1\n"
+        "* Received chemotherapy within 6 months of enrollment\n"
+    )
+
+    (tdxd,) = heading["children"]
+    assert (tdxd["kind"], tdxd["negated"], tdxd["rule"]["days"]) == ("washout", True, 21)
+    assert (since["kind"], since["negated"], since["rule"]["days"]) == ("washout", True, 14)
+    assert (within["kind"], within["negated"]) == ("washout", False)

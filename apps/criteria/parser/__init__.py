@@ -33,6 +33,7 @@ def parse(text: str) -> dict[str, Any]:
     tagger.resolve(pending)
     context.apply(criteria)
     _restated_exclusions(criteria, view)
+    _since_in_inclusion(criteria, view, negated=False)
     _finish(criteria)
     _attach_disease(criteria)
     reliability.review(criteria, text)
@@ -56,6 +57,27 @@ def _restated_exclusions(criteria: list[dict[str, Any]], view: str) -> None:
             and _MODAL_NOT.match(view, c["span"][0], c["span"][1])
         ):
             c["negated"] = False
+
+
+# A wash-out stated as time elapsed since the therapy ("at least 14 days since", "discontinued ... 4 weeks
+# prior", "T-DXd: >= 3 weeks" under a wash-out heading), not as a recent exposure ("within 6 months").
+_SINCE = re.compile(
+    r"\b(?:at\s+least|minimum|more\s+than|greater\s+than|discontinu\w*|stopp?ed|completed|elapsed|since"
+    r"|wash[- ]?out)\b|≥|>=|>"
+)
+_WITHIN_WORD = re.compile(r"\bwithin\b")
+
+
+def _since_in_inclusion(criteria: list[dict[str, Any]], view: str, *, negated: bool) -> None:
+    """An inclusion wash-out asks for time elapsed since the therapy: its condition ("exposed recently",
+    SEMANTICS.md) must not hold, so the criterion is negated."""
+    for c in criteria:
+        under = negated or bool(c["negated"])
+        if c["kind"] == "washout" and c["section"] == "inclusion" and not under:
+            own = view[c["span"][0] : c["span"][1]]
+            if _SINCE.search(own) and not _WITHIN_WORD.search(own):
+                c["negated"] = True
+        _since_in_inclusion(c.get("children") or [], view, negated=under)
 
 
 def _finish(criteria: list[dict[str, Any]]) -> None:
@@ -189,15 +211,16 @@ def _facets(
     return out
 
 
+_WASHOUT_HEADING = re.compile(r"\bwash[- ]?out\b")
 _NOTE_ITEM = re.compile(r"[\s*\-•·+]*(?:please\s+)?(?:note|n\.?b\.?)\s*:")
 
 
 def _criterion(
-    text: str, view: str, node: structure.Node, cid: str, pending: tagger.Pending
+    text: str, view: str, node: structure.Node, cid: str, pending: tagger.Pending, heading: str | None = None
 ) -> dict[str, Any]:
-    from .classify import classify
+    from .classify import THERAPY_KINDS, classify
 
-    out = classify(text, view, node.start, node.end, pending)
+    out = classify(text, view, node.start, node.end, pending, heading=heading)
     out = {
         "id": cid,
         "section": node.section,
@@ -208,7 +231,14 @@ def _criterion(
     # A note under a criterion ("Note: recurrent stage IV disease ... is considered eligible") annotates it.
     items = [child for child in node.children if not _NOTE_ITEM.match(view, child.start, child.end)]
     if items:
-        children = [_criterion(text, view, child, f"{cid}.{i}", pending) for i, child in enumerate(items, 1)]
+        # Items under a therapy heading ("Prior treatment with any of the following:", "Washout defined as:")
+        # are therapies or windows even when they do not say so themselves ("Any anti-PD-1 agent").
+        context = out["kind"] if out["kind"] in THERAPY_KINDS else None
+        if context is None and _WASHOUT_HEADING.search(view, node.start, node.end):
+            context = "washout"
+        children = [
+            _criterion(text, view, child, f"{cid}.{i}", pending, context) for i, child in enumerate(items, 1)
+        ]
         own = dict(out)
         out.pop("facets", None)
         out.update(

@@ -26,8 +26,17 @@ def negated(view_text: str) -> bool:
     return any(p.search(head) for p in _negation())
 
 
+THERAPY_KINDS = frozenset({"prior_therapy", "washout"})
+
+
 def classify(
-    text: str, view: str, start: int, end: int, pending: tagger.Pending | None = None
+    text: str,
+    view: str,
+    start: int,
+    end: int,
+    pending: tagger.Pending | None = None,
+    *,
+    heading: str | None = None,
 ) -> dict[str, Any]:
     """With `pending`, the entity list is filled later by tagger.resolve (all criteria in one batch). A note
     ("Note: G-CSF is not allowed within 1 week") annotates the criterion it follows and states no requirement:
@@ -42,7 +51,7 @@ def classify(
     ents = [e for e in find(text, view, start, end) if not any(a <= e.start < b for a, b in urls)]
     ents = sorted(ents + _glued_variants(text, start, end, ents), key=lambda e: (e.start, e.end))
     vt = view[start:end]
-    kind, rule, confidence = _decide(text, view, start, end, ents, vt)
+    kind, rule, confidence = _decide(text, view, start, end, ents, vt, heading)
     label = _CAPS_LABEL.match(text, start, end)  # "PATIENTS WHO HAVE NOT YET UNDERGONE HCT: ..." names whom
     neg = _polarity(kind, rule, vt, negated(view[label.end() : end] if label else vt))
     disease = (
@@ -121,12 +130,12 @@ def _marker_group(rule: dict[str, Any] | None) -> bool:
 
 
 def _decide(
-    text: str, view: str, start: int, end: int, ents: list[Entity], vt: str
+    text: str, view: str, start: int, end: int, ents: list[Entity], vt: str, heading: str | None = None
 ) -> tuple[str, dict[str, Any] | None, float]:
     """The criterion's kind and rule. A sentence that states a performance status, measurable disease or life
     expectancy and a biomarker ("stage IV colorectal cancer positive for BRAF V600E mutation ... measurable
     disease") requires all of them."""
-    kind, rule, confidence = _decide_one(text, view, start, end, ents, vt)
+    kind, rule, confidence = _decide_one(text, view, start, end, ents, vt, heading)
     if kind in _BESIDE_BIOMARKERS and rule is not None:
         bio = biomarkers.rule(text, view, start, end, ents)
         if bio is not None:
@@ -139,7 +148,7 @@ _BESIDE_BIOMARKERS = frozenset({"performance_status", "measurable_disease", "lif
 
 
 def _decide_one(
-    text: str, view: str, start: int, end: int, ents: list[Entity], vt: str
+    text: str, view: str, start: int, end: int, ents: list[Entity], vt: str, heading: str | None
 ) -> tuple[str, dict[str, Any] | None, float]:
     types = {e.type for e in ents}
     age = _age(vt, ents, start)
@@ -184,8 +193,8 @@ def _decide_one(
     ]
     tx = (
         None
-        if cond and therapy.condition_first(view, start, end, ents, cond[0])
-        else therapy.rule(view, start, end, ents)
+        if cond and heading is None and therapy.condition_first(view, start, end, ents, cond[0])
+        else therapy.rule(view, start, end, ents, heading=heading)
     )
     if tx is not None:
         return tx[0], tx[1], 0.7

@@ -39,6 +39,7 @@ _WITHIN = re.compile(
 _WASHOUT = re.compile(
     r"\b(?:within|prior\s+to|before|of\s+(?:the\s+)?(?:first|start|initiation|day\s+1|enrol|random|registration)"
     r"|since|washout|half[- ]li|last|past|preceding)\b|<|≤|less\s+than"
+    r"|\b(?:minimum|at\s+least)\s+(?:of\s+)?\S+\s+(?:days?|weeks?|months?)\s+(?:from|since|after)\b"
 )
 _WITHIN_TIME = re.compile(r"\b\d+\s*(?:days?|weeks?|months?|years?|half[- ]li)")
 
@@ -155,7 +156,10 @@ _UNMEASURED = re.compile(
 )
 
 
-def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict[str, Any] | None] | None:
+def rule(
+    view: str, start: int, end: int, ents: list[Entity], *, heading: str | None = None
+) -> tuple[str, dict[str, Any] | None] | None:
+    """`heading`: the therapy kind of the list heading the criterion is an item of, if any."""
     # What a sentence permits names no prohibited therapy: "Prior receipt of other TKIs ... is permitted".
     for a, b in scopes.permissions(view, start, end):
         view = view[:a] + " " * (b - a) + view[b:]
@@ -183,13 +187,17 @@ def rule(view: str, start: int, end: int, ents: list[Entity]) -> tuple[str, dict
             else None
         )
     specific = drugs or set(classes) - {"systemic_therapy"}
-    worded = _THERAPY_WORDING.search(vt) or (_WITHIN_TIME.search(vt) and _WASHOUT.search(vt))
+    worded = (
+        _THERAPY_WORDING.search(vt)
+        or (_WITHIN_TIME.search(vt) and _WASHOUT.search(vt))
+        or heading is not None
+    )
     if not worded and not (specific and len(vt.strip()) <= _LIST_ITEM_CHARS):
         return None
     if _UNMEASURED.search(vt) or (re.search(r"half[- ]li", vt) and _washout_days(ents, vt) is None):
         return "washout", None
-    window = _washout_days(ents, vt)
-    if window is not None and window <= 366 and _WASHOUT.search(vt):
+    window = _washout_days(ents, vt, any_duration=heading == "washout")
+    if window is not None and window <= 366 and (_WASHOUT.search(vt) or heading == "washout"):
         if (
             classes == ["systemic_therapy"]
             and not drugs
@@ -294,9 +302,10 @@ def condition_first(view: str, start: int, end: int, ents: list[Entity], cond: E
     return cond.start < min([*tx, wording.start() if wording else end])
 
 
-def _washout_days(ents: list[Entity], vt: str) -> float | None:
-    if not re.search(
-        r"within|prior\s+to|before|since|last|past|previous|preceding|half[- ]li|<|≤|less\s+than", vt
+def _washout_days(ents: list[Entity], vt: str, *, any_duration: bool = False) -> float | None:
+    """The window in days; `any_duration`: an item under a washout heading ("T-DXd: >= 3 weeks")."""
+    if not any_duration and not re.search(
+        r"within|prior\s+to|before|since|from|last|past|previous|preceding|half[- ]li|<|≤|less\s+than", vt
     ):
         return None
     for v in ents:
