@@ -40,16 +40,19 @@ def classify(
 ) -> dict[str, Any]:
     """With `pending`, the entity list is filled later by tagger.resolve (all criteria in one batch). A note
     ("Note: G-CSF is not allowed within 1 week") annotates the criterion it follows and states no requirement:
-    only the text before it is read; a criterion that is a note is `other`."""
+    only the text before it is read for the requirement (its entities are still reported); a criterion that is
+    a note is `other`."""
+    full_end = end
     note = _NOTE.search(view, start, end)
     if note is not None and not view[start : note.start()].strip(" *-•·+\t\n0123456789.)("):
         if not _PATIENTS_RULED_OUT.search(view, note.end(), end):
             end = start  # the whole criterion is a note (unless it rules patients out: "NOTE: ... excluded")
     elif note is not None:
         end = note.start()
-    urls = [(m.start(), m.end()) for m in _URL.finditer(view, start, end)]
-    ents = [e for e in find(text, view, start, end) if not any(a <= e.start < b for a, b in urls)]
-    ents = sorted(ents + _glued_variants(text, start, end, ents), key=lambda e: (e.start, e.end))
+    urls = [(m.start(), m.end()) for m in _URL.finditer(view, start, full_end)]
+    found = [e for e in find(text, view, start, full_end) if not any(a <= e.start < b for a, b in urls)]
+    found = sorted(found + _glued_variants(text, start, full_end, found), key=lambda e: (e.start, e.end))
+    ents = [e for e in found if e.end <= end]
     vt = view[start:end]
     kind, rule, confidence = _decide(text, view, start, end, ents, vt, heading)
     label = _CAPS_LABEL.match(text, start, end)  # "PATIENTS WHO HAVE NOT YET UNDERGONE HCT: ..." names whom
@@ -66,10 +69,10 @@ def classify(
     }
     if pending is None:
         out["entities"] = [
-            {**e.as_dict(text), "source": source} for e, source in tagger.merge(view, start, end, ents)
+            {**e.as_dict(text), "source": source} for e, source in tagger.merge(view, start, full_end, found)
         ]
     else:
-        pending.append((out["entities"], text, view, start, end, ents))
+        pending.append((out["entities"], text, view, start, full_end, found))
     if isinstance(rule, dict) and "children_rules" in rule:
         out["kind"] = "group"
         out["operator"] = rule["operator"]
