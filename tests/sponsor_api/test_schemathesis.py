@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core import signals
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -33,6 +35,18 @@ def test_every_operation_conforms_to_the_schema_and_shows_no_identifier() -> Non
     PatientIdentity.objects.update(name="ZZCANARY-NAME", mrn="ZZCANARY-MRN-0001")
     _, token = tokens.issue(ada, actor=None)
     headers = {"Authorization": f"Bearer {token}"}
+    # As Django's test client does: the test's transaction holds the connection, which the WSGI handler would
+    # otherwise close at the end of each request (on PostgreSQL the next request then has none).
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        _run_schemathesis(headers)
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+def _run_schemathesis(headers: dict[str, str]) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
     problems: list[str] = []
 
