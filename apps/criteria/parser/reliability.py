@@ -9,6 +9,7 @@ needs review", with the reason in `review`) when the evidence says the reading c
   resistance protein", an inclusion list repeated under the exclusion heading).
 - Against the grain: an inclusion lab limit on the side where that lab is not limited (bilirubin at least
   1.5 x ULN, neutrophils at most 1.5): a comparator or a clause misread.
+- Not judged yet: an expression marker the matcher has no rule for ("AR expression >= 10%").
 """
 
 from __future__ import annotations
@@ -34,9 +35,6 @@ _SCOPE_INSIDE = re.compile(
 # Kinds a scope does not make unreliable: a cohort's disease is one of the trial's alternatives (parser
 # `_attach_disease`), and groups are judged by their parts.
 _UNSCOPED_KINDS = frozenset({"group", "other", "administrative", "diagnosis", "stage"})
-# Labs whose limits in eligibility criteria bound them from above (or below) only.
-_RAISED_IS_BAD = "upper"
-_LOWERED_IS_BAD = "lower"
 
 
 def review(criteria: list[dict[str, Any]], text: str) -> None:
