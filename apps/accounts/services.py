@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
@@ -172,21 +173,48 @@ def record_access_change(
     if before.withdrawn_in(after):
         ended = end_sessions(user)
         tokens.revoke_all(user, actor=actor, reason=reason or "access withdrawn")
-    for name in Access.__dataclass_fields__:
+    _audit_fields(
+        before,
+        after,
+        Access.__dataclass_fields__,
+        action="accounts.access_change",
+        user_pk=user.pk,
+        actor=actor,
+        reason=reason,
+        details={"username": user.get_username(), "sessions_ended": ended},
+    )
+    return ended
+
+
+def _audit_fields(
+    before: Any,
+    after: Any,
+    names: Iterable[str],
+    *,
+    action: str,
+    user_pk: int,
+    actor: User | AnonymousUser | None,
+    reason: str,
+    details: dict[str, Any] | None = None,
+) -> int:
+    """One audit row per field that differs between `before` and `after`; returns how many were written."""
+    written = 0
+    for name in names:
         old, new = getattr(before, name), getattr(after, name)
         if old != new:
             audit.record(
                 actor=actor,
-                action="accounts.access_change",
+                action=action,
                 object_type="user",
-                object_id=user.pk,
+                object_id=user_pk,
                 field=name,
                 old=_audit_value(old),
                 new=_audit_value(new),
                 reason=reason,
-                details={"username": user.get_username(), "sessions_ended": ended},
+                details=details,
             )
-    return ended
+            written += 1
+    return written
 
 
 @transaction.atomic
@@ -222,21 +250,15 @@ def record_scope_change(
     sessions and tokens. Returns the number of rows written."""
     after = scope_of(profile)
     before = before or Scope(frozenset(), None)
-    written = 0
-    for name in ("sites", "sponsor"):
-        old, new = getattr(before, name), getattr(after, name)
-        if old != new:
-            audit.record(
-                actor=actor,
-                action="accounts.scope_change",
-                object_type="user",
-                object_id=profile.user_id,
-                field=name,
-                old=_audit_value(old),
-                new=_audit_value(new),
-                reason=reason,
-            )
-            written += 1
+    written = _audit_fields(
+        before,
+        after,
+        ("sites", "sponsor"),
+        action="accounts.scope_change",
+        user_pk=profile.user_id,
+        actor=actor,
+        reason=reason,
+    )
     if not before.sites <= after.sites or (before.sponsor is not None and before.sponsor != after.sponsor):
         end_sessions(profile.user)
         tokens.revoke_all(profile.user, actor=actor, reason=reason or "scope withdrawn")
