@@ -55,6 +55,11 @@ def test_drug_names_of_an_rxnorm_clinical_drug() -> None:
     ]
 
 
+def test_drug_names_without_fda_biologic_affixes_and_with_names_in_parentheses() -> None:
+    names = drug_names("fam-trastuzumab deruxtecan-nxki (Enhertu, T-DXd)")
+    assert names[1:] == ["fam-trastuzumab deruxtecan-nxki", "trastuzumab deruxtecan", "Enhertu", "T-DXd"]
+
+
 def _obs(loinc: str, **value: object) -> dict:
     return {
         "resourceType": "Observation",

@@ -135,15 +135,24 @@ def _attach_disease(criteria: list[dict[str, Any]]) -> None:
     needed = {"diagnosis", "stage"} - _stated(tops)
     sources = _disease_sources(criteria)
     merged = {
-        kind: _merge([rule for c, facets in sources for k, rule in facets if k == kind]) for kind in needed
+        kind: _merge([f[1] for c, facets in sources for f in facets if f[0] == kind and len(f) == 2])
+        for kind in needed
     }
+    # what an "except" removes from every criterion's accepted cancer types ("solid tumors except BTC")
+    excepts = [f[1] for _, facets in sources for f in facets if len(f) == 3]
+    excepted = _merge(excepts) if excepts else None
     for c, facets in reversed(sources):
-        parts = [(kind, merged[kind]) for kind, _ in facets if kind in needed and kind != c["kind"]]
+        parts: list[tuple[Any, ...]] = [
+            (f[0], merged[f[0]]) for f in facets if len(f) == 2 and f[0] in needed and f[0] != c["kind"]
+        ]
+        if excepted and any(p[0] == "diagnosis" for p in parts):
+            parts.append(("diagnosis", excepted, "except"))
         siblings = c.pop("_siblings")
         if parts:
             extra = _facets(c, parts, c["id"], False)
-            for child, (kind, _) in zip(extra, parts, strict=True):
-                child["id"] = f"{c['id']}.{'dx' if kind == 'diagnosis' else kind}"
+            for child, part in zip(extra, parts, strict=True):
+                suffix = "dx" if part[0] == "diagnosis" else part[0]
+                child["id"] = f"{c['id']}.{suffix}{'.except' if len(part) == 3 else ''}"
             at = next(i for i, x in enumerate(siblings) if x is c) + 1
             siblings[at:at] = extra
 
@@ -211,6 +220,9 @@ def _facets(
     return out
 
 
+# What a heading of an any-of list may require beside one of its items ("NPM1m AML with at least one of the
+# following:"); a heading of another kind only introduces the list ("a woman must be either:").
+_DISEASE_OR_MARKER = frozenset({"alteration", "expression", "msi", "tmb", "diagnosis", "stage", "group"})
 _WASHOUT_HEADING = re.compile(r"\bwash[- ]?out\b")
 _NOTE_ITEM = re.compile(r"[\s*\-•·+]*(?:please\s+)?(?:note|n\.?b\.?)\s*:")
 
@@ -220,7 +232,7 @@ def _criterion(
 ) -> dict[str, Any]:
     from .classify import THERAPY_KINDS, classify
 
-    out = classify(text, view, node.start, node.end, pending, heading=heading)
+    out = classify(text, view, node.start, node.end, pending, heading=heading, section=node.section)
     out = {
         "id": cid,
         "section": node.section,
@@ -252,4 +264,10 @@ def _criterion(
             own["id"] = f"{cid}.0"
             if out["operator"] == "all":
                 children.insert(0, own)
+            elif node.section == "inclusion" and own["kind"] in _DISEASE_OR_MARKER:
+                # "NPM1m AML with at least one of the following:" requires its own reading and one item
+                listed = {**out, "id": f"{cid}.any", "children": children}
+                listed.pop("disease_facets", None)
+                own.pop("disease_facets", None)
+                out.update(operator="all", children=[own, listed])
     return out

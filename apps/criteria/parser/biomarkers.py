@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from . import scopes
@@ -48,7 +49,7 @@ _HORMONE_RECEPTOR = re.compile(r"(?:estrogen|oestrogen|progesterone|hormone)[- ]
 _SENTENCE = re.compile(r"\.(?:\s|$)|;|\n")
 
 
-def _subject_sentences(view: str, start: int, end: int) -> list[tuple[int, int]]:
+def subject_sentences(view: str, start: int, end: int) -> list[tuple[int, int]]:
     """Sentences about a subgroup named by its marker ("ER+ patients must ...")."""
     out = []
     pos = start
@@ -100,6 +101,8 @@ def _parts(
         for e in ents
         if e.type == "gene" and not targeted(view, e, end) and not re.search(r"\d\s*$", view[start : e.start])
     ]
+    if not genes:
+        genes = _implied_genes(ents)
     expr_markers = [e for e in bio if e.key.startswith("expr:")]
     pd_l1 = [g for g in genes if g.key == "CD274"] + [e for e in expr_markers if e.key == "expr:PD-L1"]
     pd_l1 = [e for e in pd_l1 if _EXPRESSED.search(view, e.end, min(end, e.end + 40))]
@@ -119,7 +122,7 @@ def _parts(
         genes = [g for g in genes if g.key != "ERBB2"]
         expr_markers = [e for e in expr_markers if e.key != "expr:HER2"]
     erpr = list(_ERPR.finditer(text, start, end)) + [m for m in _HORMONE_RECEPTOR.finditer(view, start, end)]
-    subjects = _subject_sentences(view, start, end)
+    subjects = subject_sentences(view, start, end)
     erpr = sorted(
         (m for m in erpr if not any(a <= m.start() < b for a, b in subjects)), key=lambda m: m.start()
     )
@@ -150,6 +153,32 @@ def _parts(
     return [*parts, alterations] if alterations else parts
 
 
+@cache
+def _hotspot_owners() -> dict[str, str]:
+    """Protein changes that are an activating hotspot of exactly one gene (apps/vocab)."""
+    from apps.vocab import variants
+
+    owners: dict[str, set[str]] = {}
+    for gene, patterns in variants.activating_hotspots().items():
+        for p in patterns:
+            if re.fullmatch(r"[A-Z]\d+[A-Z]", p):
+                owners.setdefault(p, set()).add(gene)
+    return {change: next(iter(g)) for change, g in owners.items() if len(g) == 1}
+
+
+def _implied_genes(ents: list[Entity]) -> list[Entity]:
+    """A protein change written without its gene ("Known to be T790M+") is an alteration of the one gene it
+    is a known hotspot of; the gene stands (zero-width) where the change is written. Changes shared by several
+    genes (Q61 of NRAS and KRAS) imply none."""
+    owners = _hotspot_owners()
+    out: list[Entity] = []
+    for v in ents:
+        gene = owners.get(v.key) if v.type == "variant" else None
+        if gene and all(g.key != gene for g in out):
+            out.append(Entity("gene", v.start, v.start, f"HGNC:{gene}", gene))
+    return out
+
+
 def _tmb(e: Entity, ents: list[Entity]) -> dict[str, Any]:
     for v in ents:
         m = v.extra.get("m") if v.type == "value" else None
@@ -172,8 +201,28 @@ def _genes_altered(
     if not any(_altered(view, g, ents, start, end) for g in genes):
         genes = []  # a gene list shares the wording of one of its members ("alterations in EGFR, ALK, ...")
     genes = [g for g in genes if not _drug_or_lab(view, g, start, end)]
+    # the 5' gene of a fusion written as a pair ("BCR::ABL1", "EML4-ALK") is the partner of the 3' one
+    genes = [g for g in genes if not any(_FUSED.fullmatch(view, g.end, o.start) for o in genes)]
     if genes:
         return _alterations(view, start, end, genes, ents)
+    return None
+
+
+_FUSED = re.compile(r"-|::|–")
+# A fusion written as a gene pair: "bcr-abl1" (one alias entity of ABL1), "bcr::abl1", "eml4-alk".
+_PAIR_BEFORE = re.compile(r"(?<![\w-])([a-z][a-z0-9]{1,7})(?:-|::|–)$")
+_PAIR_INSIDE = re.compile(r"([a-z][a-z0-9]{1,7})(?:-|::|–)[a-z][a-z0-9]{1,7}")
+
+
+def _fusion_partner(view: str, gene: Entity) -> str | None:
+    from apps.vocab import genes as vocab_genes
+
+    own = gene.key.split("|")[0]
+    inside = _PAIR_INSIDE.fullmatch(view, gene.start, gene.end)
+    before = _PAIR_BEFORE.search(view, max(0, gene.start - 10), gene.start)
+    for m in (inside, before):
+        if m is not None and m.group(1).upper() != own and m.group(1).upper() in vocab_genes.all_symbols():
+            return m.group(1).upper()
     return None
 
 
@@ -217,7 +266,11 @@ def _alterations(
                 continue
             if before:
                 # "with either the L858R or exon 19 deletion activating EGFR mutation": any of them
-                options = [("alteration", _with_variant(one, v)) for v in before]
+                options = []
+                for v in before:
+                    option = ("alteration", _own_origin(view, _with_variant(one, v), v, len(before)))
+                    if option not in options:
+                        options.append(option)
                 choice = (
                     ("group", {"operator": "any", "children_rules": options})
                     if len(options) > 1
@@ -316,6 +369,15 @@ def _in(e: Entity, spans: list[tuple[int, int]]) -> bool:
     return any(a <= e.start < b for a, b in spans)
 
 
+def _own_origin(view: str, a: dict[str, Any], v: Entity, listed: int) -> dict[str, Any]:
+    """Of several variants listed as alternatives, an origin belongs to those it is written before ("T790M+ on
+    tumor or plasma, or known germline T790M"); of one variant, it is the gene's."""
+    if a["origin"] is None or listed < 2:
+        return a
+    near = view[max(0, v.start - 25) : v.start]
+    return {**a, "origin": a["origin"] if a["origin"] in near else None}
+
+
 def _with_variant(base: dict[str, Any], v: Entity) -> dict[str, Any]:
     """The alteration `base` narrowed to one variant: a protein change ("G12C") or an exon class."""
     out = {**base, "protein": None, "codon": None, "exon": None}
@@ -394,6 +456,8 @@ def _altered(view: str, gene: Entity, ents: list[Entity], start: int, end: int) 
         return False
     if any(v.type == "variant" and gene.end <= v.start <= gene.end + 30 for v in ents):
         return True
+    if _GENE_SUFFIX.match(view, gene.end):
+        return True  # "NPM1m", "KMT2Ar"
     head = view[max(start, gene.start - 60) : gene.start]
     return bool(
         _ALTERATION_WORDS.search(after)
@@ -477,6 +541,10 @@ def _listed_after(view: str, gene: Entity, genes: list[Entity], cue: re.Pattern[
     return last is not None and bool(_LIST_GLUE.fullmatch(view, last.end(), pos))
 
 
+_GENE_SUFFIX = re.compile(r"(mut|m|r|wt)(?![\w])")  # "npm1m", "kmt2ar", "tp53wt" (entities.GENE_SUFFIXED)
+_SUFFIX_CLASS = {"m": "mutation", "mut": "mutation", "r": "rearrangement", "wt": "wild_type"}
+
+
 def _alteration(view: str, gene: Entity, genes: list[Entity], ents: list[Entity], end: int) -> dict[str, Any]:
     nxt = min([g.start for g in genes if g.start > gene.start] + [end])
     after = view[gene.end : min(nxt + 0, gene.end + 80)]
@@ -494,7 +562,11 @@ def _alteration(view: str, gene: Entity, genes: list[Entity], ents: list[Entity]
                 digits = re.search(r"\d+", protein)
                 codon = int(digits.group()) if digits else None
     cls = "mutation"
+    suffix = _GENE_SUFFIX.match(after)
     for name, pattern in _CLASSES:
+        if suffix:
+            cls = _SUFFIX_CLASS[suffix.group(1)]
+            break
         if re.search(pattern, after[:60] if name != "wild_type" else ctx):
             cls = name
             break
@@ -502,8 +574,10 @@ def _alteration(view: str, gene: Entity, genes: list[Entity], ents: list[Entity]
         cls = "wild_type"  # "negative test results for EGFR, ALK, and ROS1": every gene of the list
     if exon is not None and cls in ("mutation", "deletion", "insertion"):
         cls = {19: "exon19_deletion", 20: "exon20_insertion", 14: "exon14_skipping"}.get(exon, cls)
-    partner = None
-    if cls in ("fusion", "rearrangement"):
+    partner = _fusion_partner(view, gene)
+    if partner is not None and cls != "wild_type":
+        cls = "fusion"
+    elif cls in ("fusion", "rearrangement"):
         m = re.search(
             r"([a-z0-9]+)[-:/]"
             + re.escape(view[gene.start : gene.end])

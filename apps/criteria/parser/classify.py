@@ -6,7 +6,7 @@ import re
 from functools import cache
 from typing import Any
 
-from . import biomarkers, disease, lexicon, measurements, tagger, therapy
+from . import biomarkers, disease, lexicon, measurements, scopes, tagger, therapy
 from .entities import Entity, cue, find
 from .values import bounds
 
@@ -37,6 +37,7 @@ def classify(
     pending: tagger.Pending | None = None,
     *,
     heading: str | None = None,
+    section: str = "inclusion",
 ) -> dict[str, Any]:
     """With `pending`, the entity list is filled later by tagger.resolve (all criteria in one batch). A note
     ("Note: G-CSF is not allowed within 1 week") annotates the criterion it follows and states no requirement:
@@ -55,6 +56,11 @@ def classify(
     ents = [e for e in found if e.end <= end]
     vt = view[start:end]
     kind, rule, confidence = _decide(text, view, start, end, ents, vt, heading)
+    if heading is None:
+        kind, rule = _clause_parts(text, view, start, end, ents, (kind, rule), section)
+    if section == "exclusion" and isinstance(rule, dict) and _all_labs(rule):
+        # "Platelets <= 75,000/mm3, hemoglobin <= 9.0 g/dL": each limit excludes on its own
+        rule = {**rule, "operator": "any"}
     label = _CAPS_LABEL.match(text, start, end)  # "PATIENTS WHO HAVE NOT YET UNDERGONE HCT: ..." names whom
     neg = _polarity(kind, rule, vt, negated(view[label.end() : end] if label else vt))
     disease = (
@@ -124,7 +130,12 @@ _URL = re.compile(r"\bhttps?://\S+|\bwww\.\S+")  # words inside a link name noth
 _MARKER_KINDS = frozenset({"alteration", "expression", "msi", "tmb"})
 # Kinds whose criteria may name the cancer type beside their own requirement ("BRAF V600E melanoma", "MBC,
 # stage IV"): the type becomes a diagnosis requirement of its own (parser/__init__.py, _attach_disease).
-_DISEASE_BESIDE = _MARKER_KINDS | {"stage"}
+_DISEASE_BESIDE = _MARKER_KINDS | {"stage", "prior_therapy"}
+
+
+def _all_labs(rule: dict[str, Any] | None) -> bool:
+    kids = (rule or {}).get("children_rules") or []
+    return bool(kids) and all(k[0] == "measurement" or (k[0] == "group" and _all_labs(k[1])) for k in kids)
 
 
 def _marker_group(rule: dict[str, Any] | None) -> bool:
@@ -148,6 +159,83 @@ def _decide(
 
 
 _BESIDE_BIOMARKERS = frozenset({"performance_status", "measurable_disease", "life_expectancy"})
+
+# Where a criterion's clauses state requirements of their own ("... colorectal cancer positive for BRAF V600E
+# mutation and on at least 1 prior line of systemic therapy and have not had any previous BRAF inhibitor
+# therapy"), a clause begins at a sentence end (also a run-on one: "... therapy Patients must have"), a
+# semicolon, or an "and" that starts a new predicate.
+_SENTENCE_BREAK = re.compile(
+    r"(?<=[a-z0-9)\]%])[.;]\s+(?=[A-Z(])"
+    r"|(?<=[a-z])\s+(?=(?:Patients?|Participants?|Subjects?)\s+(?:must|should|may|will|cannot|can\s+not)\b)"
+)
+_AND_PREDICATE = re.compile(r",?\s+and\s+(?=(?:have|has|had|must|on|not|no|never|received|be|are|is)\b)")
+
+
+_FOR_WHOM = re.compile(r"[\s\W]*(?:for|in|if|when|unless)\b")  # "For patients with ALK NSCLC, ..."
+
+
+def _clauses(text: str, start: int, end: int, *, predicates: bool) -> list[tuple[int, int]]:
+    breaks = [(m.start(), m.end()) for m in _SENTENCE_BREAK.finditer(text, start, end)]
+    if predicates:
+        breaks += [(m.start(), m.end()) for m in _AND_PREDICATE.finditer(text, start, end)]
+    out, at = [], start
+    for a, b in sorted(breaks):
+        if a > at:
+            out.append((at, a))
+        at = max(at, b)
+    out.append((at, end))
+    return [(a, b) for a, b in out if text[a:b].strip()]
+
+
+def _therapy_clause(view: str, a: int, b: int, ents: list[Entity]) -> tuple[str, dict[str, Any], bool] | None:
+    """A clause's own therapy requirement naming drugs or classes, with the clause's own negation."""
+    tx = therapy.rule(view, a, b, [e for e in ents if a <= e.start and e.end <= b])
+    if tx is None or tx[1] is None or not (tx[1].get("drugs") or tx[1].get("classes")):
+        return None
+    return tx[0], tx[1], negated(view[a:b])
+
+
+def _clause_parts(
+    text: str,
+    view: str,
+    start: int,
+    end: int,
+    ents: list[Entity],
+    decided: tuple[str, dict[str, Any] | None],
+    section: str,
+) -> tuple[str, dict[str, Any] | None]:
+    """Therapy requirements stated in clauses of their own become parts beside the criterion's requirement,
+    each with its own negation: after a requirement of another kind, prior-therapy clauses ("and have not had
+    any previous BRAF inhibitor therapy"); in an exclusion of therapies, every sentence with a therapy of its
+    own ("cannot have ever received an EGFR TKI ... . For patients with ALK NSCLC, crizotinib cannot be used
+    within 3 months": either excludes, and the window is only the second's). A negated criterion keeps its
+    single reading (the negation's scope is the criterion)."""
+    kind, rule = decided
+    if rule is None or negated(view[start:end]):
+        return decided
+    if kind in THERAPY_KINDS:
+        if section != "exclusion":
+            return decided
+        parts = [
+            p
+            for a, b in _clauses(text, start, end, predicates=False)
+            if (p := _therapy_clause(view, a, b, ents))
+        ]
+        if len(parts) < 2 or any(neg for *_, neg in parts) or len({repr(p[1]) for p in parts}) < len(parts):
+            return decided
+        return "group", {"operator": "any", "children_rules": [(k, r) for k, r, _ in parts]}
+    extra = []
+    about = biomarkers.subject_sentences(view, start, end)  # "ER+ patients must have progressed on ..."
+    for a, b in _clauses(text, start, end, predicates=True)[1:]:
+        if any(x <= a < y for x, y in about) or _FOR_WHOM.match(view, a, b):
+            continue
+        part = _therapy_clause(view, a, b, ents)
+        if part is not None and part[0] == "prior_therapy":
+            extra.append((part[0], part[1], "not" if part[2] else ""))
+    if not extra:
+        return decided
+    own = rule["children_rules"] if kind == "group" and rule.get("operator") == "all" else [(kind, rule)]
+    return "group", {"operator": "all", "children_rules": [*own, *extra]}
 
 
 def _decide_one(
@@ -202,6 +290,13 @@ def _decide_one(
     if tx is not None:
         return tx[0], tx[1], 0.7
     if _SOLID.search(vt) and not _OTHER_CANCER.search(vt):
+        kept, excepted = _except_cancers(view, start, end, ents)
+        if excepted:
+            return (
+                "group",
+                {"operator": "all", "children_rules": [("diagnosis", _diagnosis(vt, kept)), excepted]},
+                0.7,
+            )
         return "diagnosis", _diagnosis(vt, ents), 0.7
     if cond:
         return "condition", therapy.condition_rule(view, start, end, cond), 0.7
@@ -251,15 +346,34 @@ def _disease_facets(view: str, start: int, end: int, ents: list[Entity]) -> list
     stating = disease.stating(view, start, end, ents)
     if stating is None:
         return []
-    ents = stating
-    out: list[tuple[str, dict[str, Any]]] = []
+    ents, excepted = _except_cancers(view, start, end, stating)
+    out: list[tuple[Any, ...]] = []
     cancers = [e for e in ents if e.type == "cancer" and (e.code or "").startswith("ONCO")]
     if cancers or _SOLID.search(vt):
         out.append(("diagnosis", _diagnosis(vt, ents)))
+        if excepted:
+            out.append(excepted)
     stages = [s for m in _STAGE.finditer(vt) for s in _stages(m.group("s"))]
     if stages and (cancers or any(e.type == "cancer" for e in ents)):
         out.append(("stage", {"stages": list(dict.fromkeys(stages)), "status": _statuses(vt)}))
     return out
+
+
+def _except_cancers(
+    view: str, start: int, end: int, ents: list[Entity]
+) -> tuple[list[Entity], tuple[str, dict[str, Any], str] | None]:
+    """The entities without the cancer types an "except" / "other than" removes, and those types as an
+    excepted diagnosis part ("solid tumors (except biliary tract cancer, defined as gallbladder cancer or
+    cholangiocarcinoma)")."""
+    spans = scopes.excepted(view, start, end)
+    out = [e for e in ents if not (e.type == "cancer" and any(a <= e.start < b for a, b in spans))]
+    codes = sorted(
+        {e.code.split(":", 1)[1] for e in ents if e not in out and e.code and e.code.startswith("ONCO")}
+    )
+    if not codes:
+        return ents, None
+    rule = {"oncotree": codes, "any_solid": False, "any_hematologic": False, "status": []}
+    return out, ("diagnosis", rule, "except")
 
 
 def _stages(raw: str) -> list[str]:

@@ -66,6 +66,12 @@ _TEMPORAL_LEAD = re.compile(
 GENE_TOKEN = re.compile(
     r"(?<![\w-])(?:[A-Z][A-Z0-9]{1,7}(?:-[A-Z0-9]{1,4})?|c-[A-Z]{3,4}|[A-Z][a-z]{0,2}-?[A-Z0-9]{2,5})(?![\w])"
 )
+_FUSION_TOKEN = re.compile(
+    r"(?<![\w-])(?P<five>[A-Z][A-Z0-9]{1,7})(?:-|::|–)(?P<three>[A-Z][A-Z0-9]{1,7})(?![\w])"
+)
+# A gene symbol with its state glued on as a suffix: "NPM1m" / "EGFRmut" (mutated), "KMT2Ar" (rearranged),
+# "TP53WT" (wild type); biomarkers._alteration reads the suffix.
+GENE_SUFFIXED = re.compile(r"(?<![\w-])(?P<gene>[A-Z][A-Z0-9]{1,7}?)(?:m|mut|r|WT|wt)(?![\w])")
 PROTEIN = re.compile(
     r"(?<![\w])(?:p\.)?(?P<ref>[ACDEFGHIKLMNPQRSTVWY])(?P<pos>\d{1,4})(?P<alt>[ACDEFGHIKLMNPQRSTVWY*X]|fs|del|ins)?(?![\w])"
 )
@@ -145,6 +151,19 @@ def find(text: str, view: str, start: int, end: int) -> list[Entity]:
         sym = m.group()
         if sym in hgnc and sym not in stop and not text[start:end].isupper():
             ent = Entity("gene", m.start(), m.end(), f"HGNC:{sym}", sym)
+            if not _overlaps(ent, out):
+                out.append(ent)
+    for m in _FUSION_TOKEN.finditer(text, start, end):
+        # "EML4-ALK": two genes written as one fusion; biomarkers reads the pair as a fusion of the second
+        for g in ("five", "three"):
+            sym = m.group(g)
+            ent = Entity("gene", m.start(g), m.end(g), f"HGNC:{sym}", sym)
+            if sym in hgnc and m.group("five") != m.group("three") and not _overlaps(ent, out):
+                out.append(ent)
+    for m in GENE_SUFFIXED.finditer(text, start, end):
+        sym = m.group("gene")
+        if sym in hgnc and sym not in stop:
+            ent = Entity("gene", m.start(), m.end("gene"), f"HGNC:{sym}", sym)
             if not _overlaps(ent, out):
                 out.append(ent)
     for m in PROTEIN.finditer(text, start, end):

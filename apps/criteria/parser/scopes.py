@@ -77,7 +77,24 @@ def exclusions(view: str, start: int, end: int) -> list[Span]:
         if brk is None:
             break
         pos = brk.end()
+    return out + excepted(view, start, end)
+
+
+def excepted(view: str, start: int, end: int) -> list[Span]:
+    """What "other than" / "except" removes: up to its clause's end or, when the cue opens inside a
+    parenthesis, up to that parenthesis's close ("solid tumors (except BTC, defined as gallbladder cancer or
+    cholangiocarcinoma)")."""
+    out = []
     for m in _EXCEPT.finditer(view, start, end):
+        if view.rfind("(", start, m.start()) > view.rfind(")", start, m.start()):
+            depth, stop = 1, end
+            for i in range(m.end(), end):
+                depth += {"(": 1, ")": -1}.get(view[i], 0)
+                if depth == 0:
+                    stop = i
+                    break
+            out.append((m.start(), stop))
+            continue
         brk = _CLAUSE_END.search(view, m.end(), end)
         out.append((m.start(), brk.start() if brk else end))
     return out

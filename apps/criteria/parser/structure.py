@@ -70,8 +70,22 @@ def _lines(text: str) -> list[_Line]:
         else:
             content = len(body) - len(body.lstrip())
             bulleted = False
-        out.append(_Line(line_start, line_start + stripped_end, indent, line_start + content, bulleted))
+        cuts = [m for m in _INLINE_BULLET.finditer(body, content, stripped_end)]
+        if not cuts:
+            out.append(_Line(line_start, line_start + stripped_end, indent, line_start + content, bulleted))
+            continue
+        # "Platelets <= 75,000/mm3 • Hemoglobin <= 9.0 g/dL": items written on one line are items each
+        starts = [content] + [m.end() for m in cuts]
+        ends = [m.start() for m in cuts] + [stripped_end]
+        for a, b in zip(starts, ends, strict=True):
+            if body[a:b].strip():
+                out.append(
+                    _Line(line_start, line_start + len(body[:b].rstrip()), indent, line_start + a, True)
+                )
     return out
+
+
+_INLINE_BULLET = re.compile(r"\s+[\u2022\u25aa\u25cf]\s+")
 
 
 def _heading_section(view: str, line: _Line) -> str | None:

@@ -147,10 +147,13 @@ _LIST_ITEM_CHARS = 70
 
 
 # A time window the record cannot measure ("within a period shorter than the cycle length", "for 5
-# half-lives"), or a judgment ("any concurrent treatment that would compromise the study"): a therapy
-# criterion, kept for review.
+# half-lives"), a duration of ongoing treatment ("must be on a TKI at the same dose for at least 8 weeks")
+# or of treatment before progression ("progressed on a TKI in less than 8 weeks"), or a judgment ("any
+# concurrent treatment that would compromise the study"): a therapy criterion, kept for review.
 _UNMEASURED = re.compile(
     r"\b(?:within|for)\s+(?:a|the|its)\s+(?:period|time|duration|cycle)\b|\bshorter\s+than\s+(?:the|its|a)\b"
+    r"|\b(?:be|been|remain|remained|being)\s+on\s+[^.;]{0,60}?\bfor\s+(?:at\s+least|a\s+minimum|more\s+than|≥|>=?)"
+    r"|\bprogress(?:ed|ion)\s+(?:on|while|during)\b[^.;]{0,60}?\b(?:in|within|after)\s+(?:less|fewer|more)\s+than\b"
     r"|\b(?:would|may|could|might)\s+(?:compromise|interfere|confound)\b"
     r"|\bin\s+the\s+(?:opinion|judge?ment)\s+of\b"
 )

@@ -62,13 +62,18 @@ def read_medication(
 
 _LEADING_AMOUNT = re.compile(r"^(\d+(?:\.\d+)?\s*(?:ML|HR|MG|ACTUAT)\s+)+", re.IGNORECASE)
 _BRAND = re.compile(r"\[([^\]]+)\]")
+_ALSO_KNOWN = re.compile(r"\(([^()]+)\)")
+# FDA naming of biologics: a four-letter suffix ("trastuzumab deruxtecan-nxki") and a prefix for a new
+# conjugate of a known antibody ("fam-", "ado-trastuzumab emtansine") that synonym lists often omit.
+_BIOLOGIC_AFFIXES = re.compile(r"^(?:fam|ado)-|-[a-z]{4}$", re.IGNORECASE)
 
 
 def drug_names(text: str) -> list[str]:
     """Names to look up for a medication text: as written, then the ingredient names of an RxNorm-style
-    clinical drug ("Cisplatin 50 MG Injection" -> "Cisplatin"), then a bracketed brand name."""
+    clinical drug ("Cisplatin 50 MG Injection" -> "Cisplatin") without FDA biologic affixes, then a bracketed
+    brand name and the names given in parentheses ("... (Enhertu, T-DXd)")."""
     out = [text] if text else []
-    core = _LEADING_AMOUNT.sub("", _BRAND.sub("", text)).strip()
+    core = _ALSO_KNOWN.sub("", _LEADING_AMOUNT.sub("", _BRAND.sub("", text))).strip()
     for part in core.split(" / "):
         words = []
         for word in part.split():
@@ -77,7 +82,9 @@ def drug_names(text: str) -> list[str]:
             words.append(word)
         if words:
             out.append(" ".join(words))
+            out.append(" ".join(_BIOLOGIC_AFFIXES.sub("", w) for w in words))
     out.extend(m.strip() for m in _BRAND.findall(text))
+    out.extend(n.strip() for m in _ALSO_KNOWN.findall(text) for n in re.split(r"[,;/]", m) if n.strip())
     return list(dict.fromkeys(out))
 
 
