@@ -154,3 +154,35 @@ def test_the_heading_of_a_reproductive_any_of_list_requires_no_sex() -> None:
     )[0]
 
     assert c["operator"] == "any" and all(k["kind"] != "sex" for k in c["children"])
+
+
+def test_a_previous_gene_symbol_before_a_protein_change_is_the_gene_and_advice_adds_nothing() -> None:
+    c = _criteria(
+        "Exclusion Criteria:\n* Patients with a known ABL T315I mutation are excluded. Mutation analysis is "
+        "recommended for patients who progressed on prior TKI.\n"
+    )[0]
+
+    assert c["kind"] == "alteration" and (c["rule"]["gene"], c["rule"]["protein"]) == ("ABL1", "T315I")
+
+
+def test_a_cancer_type_named_as_the_alternative_of_a_condition_excludes_either() -> None:
+    c = _criteria(
+        "Exclusion Criteria:\n* Patients with a primary central nervous system (CNS) tumor or tumor "
+        "metastatic to the CNS\n"
+    )[0]
+
+    assert c["operator"] == "any"
+    (k1, _, r1), (k2, _, r2) = _rules(c)
+    assert (k1, r1["oncotree"], r1["status"]) == ("diagnosis", ["BRAIN"], [])
+    assert (k2, r2["condition"]) == ("condition", "brain_metastases")
+
+
+def test_a_list_defining_a_term_is_kept_for_review_not_required() -> None:
+    criteria = _criteria(
+        "Inclusion Criteria:\n* Participants must not be suitable for intensive chemotherapy.\n\n"
+        "The following groups are not considered suitable for intensive chemotherapy:\n\n"
+        "* Participants aged 50 years or older.\n* ECOG performance status of 2.\n"
+    )
+
+    definition = criteria[-1]
+    assert all(not leaf["computable"] and "defines a term" in leaf["review"] for leaf in _leaves(definition))

@@ -172,6 +172,8 @@ _AND_PREDICATE = re.compile(r",?\s+and\s+(?=(?:have|has|had|must|on|not|no|never
 
 
 _FOR_WHOM = re.compile(r"[\s\W]*(?:for|in|if|when|unless)\b")  # "For patients with ALK NSCLC, ..."
+# advice, not a requirement: "mutation analysis is recommended for patients ... progressed on prior TKI"
+_ADVICE = re.compile(r"\b(?:recommended|encouraged|suggested|optional|at\s+the\s+discretion)\b")
 
 
 def _clauses(text: str, start: int, end: int, *, predicates: bool) -> list[tuple[int, int]]:
@@ -227,7 +229,7 @@ def _clause_parts(
     extra = []
     about = biomarkers.subject_sentences(view, start, end)  # "ER+ patients must have progressed on ..."
     for a, b in _clauses(text, start, end, predicates=True)[1:]:
-        if any(x <= a < y for x, y in about) or _FOR_WHOM.match(view, a, b):
+        if any(x <= a < y for x, y in about) or _FOR_WHOM.match(view, a, b) or _ADVICE.search(view, a, b):
             continue
         part = _therapy_clause(view, a, b, ents)
         if part is not None and part[0] == "prior_therapy":
@@ -299,7 +301,11 @@ def _decide_one(
             )
         return "diagnosis", _diagnosis(vt, ents), 0.7
     if cond:
-        return "condition", therapy.condition_rule(view, start, end, cond), 0.7
+        rule = therapy.condition_rule(view, start, end, cond)
+        alternative = _cancer_or_condition(view, start, end, ents, cond)
+        if alternative:
+            return "group", {"operator": "any", "children_rules": [alternative, ("condition", rule)]}, 0.7
+        return "condition", rule, 0.7
     cancers = [e for e in ents if e.type == "cancer" and e.code]
     stage = _STAGE.search(vt)
     if stage and (cancers or "cancer" in types):
@@ -357,6 +363,31 @@ def _disease_facets(view: str, start: int, end: int, ents: list[Entity]) -> list
     if stages and (cancers or any(e.type == "cancer" for e in ents)):
         out.append(("stage", {"stages": list(dict.fromkeys(stages)), "status": _statuses(vt)}))
     return out
+
+
+_OR_BETWEEN = re.compile(r"[\s,]*(?:or|and/or)\b[^.;,]{0,20}")
+
+
+def _cancer_or_condition(
+    view: str, start: int, end: int, ents: list[Entity], cond: list[Entity]
+) -> tuple[str, dict[str, Any]] | None:
+    """A cancer type named as the alternative of a condition ("a primary CNS tumor or tumor metastatic to the
+    CNS"): a diagnosis, beside the condition, of which either holds."""
+    kept, _ = _except_cancers(view, start, end, ents)
+    cancers = [
+        e
+        for e in disease.stating(view, start, end, kept) or []
+        if e.type == "cancer"
+        and (e.code or "").startswith("ONCO")
+        and any(
+            _OR_BETWEEN.fullmatch(view, e.end, c.start) or _OR_BETWEEN.fullmatch(view, c.end, e.start)
+            for c in cond
+        )
+    ]
+    if not cancers:
+        return None
+    codes = sorted({str(e.code).split(":", 1)[1] for e in cancers})
+    return "diagnosis", {"oncotree": codes, "any_solid": False, "any_hematologic": False, "status": []}
 
 
 def _except_cancers(

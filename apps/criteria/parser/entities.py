@@ -108,6 +108,12 @@ def _hgnc() -> frozenset[str]:
     return genes.all_symbols()
 
 
+def _previous_symbol(sym: str) -> str | None:
+    from apps.vocab import genes
+
+    return None if genes.is_ambiguous(sym) else genes.approved_symbol(sym)
+
+
 @cache
 def _gene_aliases() -> dict[str, str]:
     return {k.lower(): v for k, v in lexicon.load_yaml("biomarkers.yaml")["gene_aliases"].items()}
@@ -149,6 +155,8 @@ def find(text: str, view: str, start: int, end: int) -> list[Entity]:
     hgnc, stop = _hgnc(), _gene_stop()
     for m in GENE_TOKEN.finditer(text, start, end):
         sym = m.group()
+        if sym not in hgnc and PROTEIN.match(text, m.end() + 1, end):
+            sym = _previous_symbol(sym) or sym  # "ABL T315I": a previous symbol right before a protein change
         if sym in hgnc and sym not in stop and not text[start:end].isupper():
             ent = Entity("gene", m.start(), m.end(), f"HGNC:{sym}", sym)
             if not _overlaps(ent, out):

@@ -10,6 +10,8 @@ needs review", with the reason in `review`) when the evidence says the reading c
 - Against the grain: an inclusion lab limit on the side where that lab is not limited (bilirubin at least
   1.5 x ULN, neutrophils at most 1.5): a comparator or a clause misread.
 - Not judged yet: an expression marker the matcher has no rule for ("AR expression >= 10%").
+- Defining: the items of a list that says what a term means ("The following groups are not considered
+  suitable for intensive chemotherapy:"), which another criterion uses.
 """
 
 from __future__ import annotations
@@ -32,6 +34,13 @@ _SCOPE_INSIDE = re.compile(
     r"^[^.;\n]*?(?:\((?:for\s+)?(?:cohorts?|arms?|parts?|groups?)\s+[\w\s,/&-]{1,20}\bonly\)"
     r"|\b(?:cohorts?|arms?|parts?)\s+[a-z0-9]{1,3}(?:\s*(?:,|and|or)\s*[a-z0-9]{1,3})*\s+only\b)"
 )
+# A list heading that says what a term means ("The following groups are not considered suitable for
+# intensive chemotherapy:"): its items define the term another criterion uses.
+_DEFINITION = re.compile(
+    r"[\W\d]*(?:the\s+)?following\s+(?:[\w-]+\s+){0,3}(?:are|is)\s+(?:not\s+)?(?:considered|deemed|regarded"
+    r"|defined)\b",
+    re.IGNORECASE,
+)
 # Kinds a scope does not make unreliable: a cohort's disease is one of the trial's alternatives (parser
 # `_attach_disease`), and groups are judged by their parts.
 _UNSCOPED_KINDS = frozenset({"group", "other", "administrative", "diagnosis", "stage"})
@@ -39,6 +48,10 @@ _UNSCOPED_KINDS = frozenset({"group", "other", "administrative", "diagnosis", "s
 
 def review(criteria: list[dict[str, Any]], text: str) -> None:
     """Mark, in place, the criteria whose reading must not decide a pair (module docstring)."""
+    for c in _all(criteria):
+        if c.get("children") and _DEFINITION.match(c["text"]):
+            for leaf in _all(c["children"]):
+                _unreliable(leaf, "defines a term the criteria use, not a requirement of its own")
     for c in _outside_alternatives(criteria):
         reason = _scoped(c, text)
         if reason:
