@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import context, phenotypes, reliability, structure, tagger
+from . import confidence, context, phenotypes, reliability, structure, tagger
 from .text import matching_view
 
 PARSER_VERSION = "0.1.0"
@@ -37,6 +37,7 @@ def parse(text: str) -> dict[str, Any]:
     _finish(criteria)
     _attach_disease(criteria)
     reliability.review(criteria, text)
+    confidence.assign(criteria, view)
     return {"parser_version": PARSER_VERSION, "criteria": criteria}
 
 
