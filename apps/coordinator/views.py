@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 
 from apps.accounts.models import Role
 from apps.accounts.roles import has_role
+from apps.criteria.parser import confidence
 from apps.matching import selectors
 from apps.matching.models import MatchRun
 from apps.patients.models import Patient
@@ -167,7 +168,9 @@ def trial_detail(request: HttpRequest, pk: int) -> HttpResponse:
     version = trial.current_version()
     criteria = criteria_text.criteria_of(trial)
     needs_review = [
-        c for c in criteria if not c.computable or (c.confidence is not None and c.confidence < 0.7)
+        c
+        for c in criteria
+        if not c.computable or (c.confidence is not None and c.confidence < confidence.THRESHOLD)
     ]
     context = {
         "trial": trial,
