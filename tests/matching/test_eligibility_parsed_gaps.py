@@ -154,3 +154,20 @@ NIVOLUMAB, DEXAMETHASONE = ("nivolumab", "DB09035"), ("dexamethasone", "DB01234"
 )
 def test_prior_systemic_therapy_means_any_anticancer_drug_in_its_setting(text, therapies, expected):
     assert status("Inclusion Criteria:\n* " + text + "\n", patient(therapies=therapies)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Inclusion Criteria:\n* PD-L1 TPS >= 1%\n", "ineligible"),
+        ("Inclusion Criteria:\n* PD-L1 TPS >= 50%\n", "ineligible"),
+        ("Inclusion Criteria:\n* PD-L1 TPS < 1%\n", "eligible"),
+        ("Inclusion Criteria:\n* PD-L1 TPS <= 0.5%\n", "possible"),  # under 1% may still be above 0.5%
+    ],
+)
+def test_a_result_reported_only_as_negative_decides_bounds_it_can_decide(text, expected):
+    from apps.matching.records import BiomarkerFact
+
+    negative = BiomarkerFact("PD-L1", None, "negative", "TPS", date=RECENT)
+
+    assert status(text, patient(biomarkers=(negative,))) == expected

@@ -261,3 +261,21 @@ def test_ndjson_lines_parse_as_the_json_module_reads_them() -> None:
 
     assert [e.resource["id"] for e in entries if e.resource] == ["p1", "p2"]
     assert entries[0].resource is not None and entries[0].resource["x"] != entries[0].resource["x"]  # NaN
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "result"),
+    [
+        ("Negative (<1% of tumor cells)", None, "negative"),
+        ("Negative (less than 1%)", None, "negative"),
+        ("Positive (90% of tumor cells)", 90.0, "positive"),
+    ],
+)
+def test_a_receptor_percentage_after_a_comparator_is_a_bound_not_a_value(
+    text: str, number: float | None, result: str
+) -> None:
+    obs = _obs("85337-4", valueCodeableConcept={"text": text})
+
+    (fact, _) = observations.read_observation(obs, "Observation/m", "Patient/p").facts
+
+    assert (fact.value_number, fact.result) == (number, result)

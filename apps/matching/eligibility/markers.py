@@ -44,11 +44,24 @@ class Expression:
 
     def fact_value(self, fact: BiomarkerFact) -> int:
         if not self.bounds.empty:
-            return U if fact.value_number is None else self.bounds.test(float(fact.value_number))
+            if fact.value_number is not None:
+                return self.bounds.test(float(fact.value_number))
+            return self._negative_against_bounds(fact)
         positive = _positive(fact)
         if positive is None:
             return U
         return T if positive == (self.result in POSITIVE) else F
+
+    def _negative_against_bounds(self, fact: BiomarkerFact) -> int:
+        """A result reported only as negative (ER, PR, PD-L1: under 1% of cells) fails a lower bound of at
+        least 1% and meets an upper bound of at least 1%; any other bound is undecided."""
+        if self.marker not in ("ER", "PR", "PD-L1") or fact.result.strip().lower() not in NEGATIVE:
+            return U
+        if self.bounds.min is not None and self.bounds.min >= 1:
+            return F
+        if self.bounds.min is None and self.bounds.max is not None and self.bounds.max >= 1:
+            return T
+        return U
 
     @property
     def missing(self) -> str:

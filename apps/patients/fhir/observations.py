@@ -56,6 +56,7 @@ POSITIVE = {"10828004", "LA6576-8"}
 NEGATIVE = {"260385009", "LA6577-6"}
 
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
+_BELOW = re.compile(r"(?:<|≤|&lt;|\bless\s+than|\bbelow|\bunder)\s*=?\s*$", re.IGNORECASE)
 _CLONE = re.compile(r"\b(22C3|28-8|SP263|SP142|73-10|E1L3N)\b", re.IGNORECASE)
 _SCORING = re.compile(r"\b(TPS|CPS|IC|TC)\b")
 
@@ -158,7 +159,9 @@ def _biomarker(
         number = float(resource["valueInteger"])
     if number is None and marker in ("ER", "PR", "PD-L1"):
         pct = _PERCENT.search(value_text)
-        number = float(pct[1]) if pct else None
+        # "Negative (<1% of tumor cells)" states a bound, not a value: the result is what was reported
+        below = pct is not None and _BELOW.search(value_text[: pct.start()])
+        number = float(pct[1]) if pct and not below else None
     interp = {c for item in resource.get("interpretation") or [] for _, c in all_codes(item)}
     result = _result(marker, value_text, {c for _, c in all_codes(concept)}, interp, number)
     scoring, clone = "", ""
