@@ -186,3 +186,13 @@ def test_a_list_defining_a_term_is_kept_for_review_not_required() -> None:
 
     definition = criteria[-1]
     assert all(not leaf["computable"] and "defines a term" in leaf["review"] for leaf in _leaves(definition))
+
+
+def test_a_later_sentence_ruling_a_therapy_out_does_not_become_the_required_therapy() -> None:
+    c = _criteria(
+        "Inclusion Criteria:\n* Metastatic solid tumors that progressed following at least 1 prior systemic "
+        "treatment. Prior treatment with HER2-targeted therapy is not permitted (Cohort 1 only).\n"
+    )[0]
+
+    assert c["kind"] == "prior_therapy" and not c["negated"]
+    assert (c["rule"]["classes"], c["rule"]["min_lines"]) == (["systemic_therapy"], 1)

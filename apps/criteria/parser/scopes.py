@@ -68,6 +68,11 @@ def permissions(view: str, start: int, end: int) -> list[Span]:
 
 def exclusions(view: str, start: int, end: int) -> list[Span]:
     """Sentences that rule something out, and what follows "other than"/"except" up to its clause's end."""
+    return ruled_out_sentences(view, start, end) + excepted(view, start, end)
+
+
+def ruled_out_sentences(view: str, start: int, end: int) -> list[Span]:
+    """Sentences that say something is not eligible, allowed or permitted."""
     out = []
     pos = start
     for brk in [*_SENTENCE_END.finditer(view, start, end), None]:
@@ -77,7 +82,7 @@ def exclusions(view: str, start: int, end: int) -> list[Span]:
         if brk is None:
             break
         pos = brk.end()
-    return out + excepted(view, start, end)
+    return out
 
 
 def excepted(view: str, start: int, end: int) -> list[Span]:

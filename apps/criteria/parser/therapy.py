@@ -164,7 +164,11 @@ def rule(
 ) -> tuple[str, dict[str, Any] | None] | None:
     """`heading`: the therapy kind of the list heading the criterion is an item of, if any."""
     # What a sentence permits names no prohibited therapy: "Prior receipt of other TKIs ... is permitted".
-    for a, b in scopes.permissions(view, start, end):
+    # Nor does a later sentence that rules a therapy out ("Prior HER2-targeted therapy is not permitted
+    # (Cohort 1 only)" after "... progressed following at least 1 prior systemic treatment"): its drugs are
+    # not the ones the first sentence requires.
+    later = [(a, b) for a, b in scopes.ruled_out_sentences(view, start, end) if a > start]
+    for a, b in [*scopes.permissions(view, start, end), *later]:
         view = view[:a] + " " * (b - a) + view[b:]
         ents = [e for e in ents if not (a <= e.start < b and e.type in ("drug", "procedure"))]
     tx = [e for e in ents if e.type in ("drug", "procedure")]
