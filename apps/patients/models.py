@@ -42,7 +42,26 @@ class Patient(models.Model):
         UNKNOWN = "unknown"
 
     key = models.CharField(max_length=64, unique=True, help_text="pseudonymous key: the FHIR Patient.id")
+    class Race(models.TextChoices):
+        AMERICAN_INDIAN_OR_ALASKA_NATIVE = "american_indian_or_alaska_native"
+        ASIAN = "asian"
+        BLACK_OR_AFRICAN_AMERICAN = "black_or_african_american"
+        NATIVE_HAWAIIAN_OR_OTHER_PACIFIC_ISLANDER = "native_hawaiian_or_other_pacific_islander"
+        WHITE = "white"
+        MULTIPLE = "multiple", "more than one race"
+        UNKNOWN = "unknown"
+
+    class Ethnicity(models.TextChoices):
+        HISPANIC_OR_LATINO = "hispanic_or_latino"
+        NOT_HISPANIC_OR_LATINO = "not_hispanic_or_latino"
+        UNKNOWN = "unknown"
+
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    # From the US Core race and ethnicity extensions: OMB categories for de-identified counts, text as written.
+    race = models.CharField(max_length=48, choices=Race.choices, default=Race.UNKNOWN)
+    race_text = models.CharField(max_length=100, blank=True)
+    ethnicity = models.CharField(max_length=24, choices=Ethnicity.choices, default=Ethnicity.UNKNOWN)
+    ethnicity_text = models.CharField(max_length=100, blank=True)
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
     site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.PROTECT, related_name="patients")
     source_file = models.CharField(max_length=500, blank=True)

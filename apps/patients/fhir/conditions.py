@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from . import terms
+from .demographics import race_and_ethnicity
 from .common import ICD10, ICD10CM, ICD10CM_OID, SNOMED, SYSTEM_NAMES, all_codes, code_in, parse_date, text_of
 from .facts import DiagnosisFact, Note, PatientFact, ReadError, Reading
 
@@ -47,6 +48,7 @@ def read_patient(resource: dict[str, Any], source_id: str, key: str) -> Reading:
         phone=_telecom(resource.get("telecom") or [], "phone"),
         email=_telecom(resource.get("telecom") or [], "email"),
         identifiers=identifiers,
+        **race_and_ethnicity(resource),
     )
     return Reading(facts=[fact])
 
