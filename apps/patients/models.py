@@ -42,6 +42,7 @@ class Patient(models.Model):
         UNKNOWN = "unknown"
 
     key = models.CharField(max_length=64, unique=True, help_text="pseudonymous key: the FHIR Patient.id")
+
     class Race(models.TextChoices):
         AMERICAN_INDIAN_OR_ALASKA_NATIVE = "american_indian_or_alaska_native"
         ASIAN = "asian"

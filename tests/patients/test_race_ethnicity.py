@@ -31,14 +31,20 @@ def us_core(url: str, *codes: str, text: str = "", system: str = CDC_RACE_ETHNIC
     ("extensions", "expected"),
     [
         (
-            [us_core(RACE_URL, "2028-9", text="Japanese"), us_core(ETHNICITY_URL, "2186-5", text="Not Hispanic")],
+            [
+                us_core(RACE_URL, "2028-9", text="Japanese"),
+                us_core(ETHNICITY_URL, "2186-5", text="Not Hispanic"),
+            ],
             ("asian", "Japanese", "not_hispanic_or_latino", "Not Hispanic"),
         ),
         (
             [us_core(RACE_URL, "2106-3", "2054-5", text="White and Black")],
             ("multiple", "White and Black", "unknown", ""),
         ),
-        ([us_core(RACE_URL, "UNK", text="Unknown", system=NULL_FLAVOR)], ("unknown", "Unknown", "unknown", "")),
+        (
+            [us_core(RACE_URL, "UNK", text="Unknown", system=NULL_FLAVOR)],
+            ("unknown", "Unknown", "unknown", ""),
+        ),
         ([us_core(ETHNICITY_URL, "2135-2")], ("unknown", "", "hispanic_or_latino", "")),
         ([], ("unknown", "", "unknown", "")),
     ],
@@ -66,7 +72,11 @@ def test_intake_stores_race_and_ethnicity_and_a_reimport_updates_them(tmp_path: 
     first = patient(extension=[us_core(RACE_URL, "2054-5", text="Black"), us_core(ETHNICITY_URL, "2135-2")])
     assert patients.import_paths([write(tmp_path / "a.json", bundle(first))]).ok
     stored = Patient.objects.get(key="pt-1")
-    assert (stored.race, stored.race_text, stored.ethnicity) == ("black_or_african_american", "Black", "hispanic_or_latino")
+    assert (stored.race, stored.race_text, stored.ethnicity) == (
+        "black_or_african_american",
+        "Black",
+        "hispanic_or_latino",
+    )
 
     second = patient(extension=[us_core(RACE_URL, "1002-5", "2106-3", text="Mixed")])
     assert patients.import_paths([write(tmp_path / "b.json", bundle(second))]).ok
