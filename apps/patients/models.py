@@ -58,7 +58,7 @@ class Patient(models.Model):
         UNKNOWN = "unknown"
 
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
-    # From the US Core race and ethnicity extensions: OMB categories for de-identified counts, text as written.
+    # From the US Core race and ethnicity extensions: OMB categories for counts, the text as written.
     race = models.CharField(max_length=48, choices=Race.choices, default=Race.UNKNOWN)
     race_text = models.CharField(max_length=100, blank=True)
     ethnicity = models.CharField(max_length=24, choices=Ethnicity.choices, default=Ethnicity.UNKNOWN)

@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 from . import terms
-from .demographics import race_and_ethnicity
 from .common import ICD10, ICD10CM, ICD10CM_OID, SNOMED, SYSTEM_NAMES, all_codes, code_in, parse_date, text_of
+from .demographics import race_and_ethnicity
 from .facts import DiagnosisFact, Note, PatientFact, ReadError, Reading
 
 _SEXES = {"female", "male", "other", "unknown"}
