@@ -98,6 +98,9 @@ class PatientIdentity(models.Model):
     email = models.CharField(max_length=200, blank=True)
     identifiers = models.JSONField(default=list, blank=True)
 
+    class Meta:
+        verbose_name_plural = "patient identities"
+
     def __str__(self) -> str:
         return f"identity of {self.patient.key}"
 
@@ -143,6 +146,7 @@ class Diagnosis(Fact):
     is_primary = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name_plural = "diagnoses"
         constraints = [Fact.unique_source("one_diagnosis_per_patient_and_source")]
 
 
@@ -176,6 +180,7 @@ class PerformanceStatus(Fact):
     effective_date = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "performance statuses"
         constraints = [
             Fact.unique_source("one_performance_status_per_patient_and_source"),
             models.CheckConstraint(
@@ -278,6 +283,7 @@ class Therapy(Fact):
     status = models.CharField(max_length=30, blank=True)
 
     class Meta:
+        verbose_name_plural = "therapies"
         constraints = [
             Fact.unique_source("one_therapy_per_patient_and_source"),
             models.CheckConstraint(
@@ -316,6 +322,7 @@ class PregnancyStatus(Fact):
     effective_date = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "pregnancy statuses"
         constraints = [Fact.unique_source("one_pregnancy_status_per_patient_and_source")]
 
 
@@ -328,6 +335,7 @@ class FollowUp(models.Model):
     progression_date = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "follow-ups"
         constraints = [
             models.CheckConstraint(
                 name="alive_not_after_death",
