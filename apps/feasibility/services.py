@@ -50,6 +50,7 @@ _CACHE: OrderedDict[tuple[Any, ...], tuple[TrialTables, list[dict[str, Any]], li
 )
 _CACHE_SIZE = 16
 _CACHE_LOCK = threading.Lock()  # threaded servers share the cache
+_COMPUTING: dict[tuple[Any, ...], threading.Lock] = {}
 
 
 class WhatIfError(ValueError):
@@ -192,6 +193,22 @@ def _load(trial: Trial, as_of: dt.date) -> tuple[TrialTables, list[dict[str, Any
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
+        computing = _COMPUTING.setdefault(key, threading.Lock())
+    # One thread computes a release; concurrent requests for it wait and share it.
+    with computing:
+        with _CACHE_LOCK:
+            if key in _CACHE:
+                return _CACHE[key]
+        loaded = _compute(trial, as_of)
+        with _CACHE_LOCK:
+            _CACHE[key] = loaded
+            _COMPUTING.pop(key, None)
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+    return loaded
+
+
+def _compute(trial: Trial, as_of: dt.date) -> tuple[TrialTables, list[dict[str, Any]], list[PatientRecord]]:
     patients = {
         pk: (site or "", race, ethnicity)
         for pk, site, race, ethnicity in Patient.objects.values_list("pk", "site__name", "race", "ethnicity")
@@ -212,10 +229,6 @@ def _load(trial: Trial, as_of: dt.date) -> tuple[TrialTables, list[dict[str, Any
         rows.append(Row(status, fails, attributes))
     tops = [Criterion(str(c.get("id")), str(c.get("text", ""))[:200]) for c in criteria]
     tables = TrialTables(rows, tops, DIMENSIONS, funnel=workflow.STATUSES, strata=strata)
-    with _CACHE_LOCK:
-        _CACHE[key] = (tables, criteria, records)
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
     return tables, criteria, records
 
 
