@@ -129,7 +129,8 @@ def _judge(
 
 def _population_stamp(trial: Trial) -> tuple[Any, ...]:
     """Changes whenever anything a release counts may have changed: patients, results, workflow, strata."""
-    stats = Patient.objects.aggregate(n=Count("pk"), last=Max("pk"), at=Max("updated_at"))
+    # Index reads only (patients are never deleted): the newest patient and the latest change to one.
+    stats = Patient.objects.aggregate(last=Max("pk"), at=Max("updated_at"))
     screenings = Screening.objects.filter(trial=trial).aggregate(n=Count("pk"), at=Max("changed_at"))
     strata = Stratification.objects.filter(cohort__trial=trial).aggregate(
         n=Count("pk"), at=Max("finished_at")

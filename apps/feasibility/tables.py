@@ -86,11 +86,15 @@ class TrialTables:
         self.dimensions = list(dimensions)
         self.funnel_statuses = list(funnel)
         self.strata = list(strata)
+        self._seen: dict[str, list[str]] = {}
+        self._answers: dict[Hashable, Any] = {}  # the answers, computed once per release
         self.release: Release = protect(len(self.rows), self._candidates())
 
     # -- the candidates, most useful first: what comes first is suppressed last ---------------------------
     def _values(self, dimension: str) -> list[str]:
-        return sorted({row.attributes.get(dimension, "unknown") for row in self.rows})
+        if dimension not in self._seen:
+            self._seen[dimension] = sorted({row.attributes.get(dimension, "unknown") for row in self.rows})
+        return self._seen[dimension]
 
     def _arrays(self) -> tuple[npt.NDArray[np.str_], dict[str, npt.NDArray[np.str_]], npt.NDArray[np.bool_]]:
         status = np.array([r.status for r in self.rows], dtype=str)
@@ -156,6 +160,11 @@ class TrialTables:
 
     # -- the answers --------------------------------------------------------------------------------------
     def feasibility(self) -> dict[str, Any]:
+        if "feasibility" not in self._answers:
+            self._answers["feasibility"] = self._feasibility()
+        return self._answers["feasibility"]
+
+    def _feasibility(self) -> dict[str, Any]:
         return {
             "patients": _cell(self._v("total")),
             "eligible": _cell(self._v("overall", ELIGIBLE)),
@@ -191,6 +200,11 @@ class TrialTables:
         return steps
 
     def attrition(self) -> dict[str, Any]:
+        if "attrition" not in self._answers:
+            self._answers["attrition"] = self._attrition()
+        return self._answers["attrition"]
+
+    def _attrition(self) -> dict[str, Any]:
         total = self._v("total")
         groups: dict[str, list[dict[str, Any]]] = {}
         for dimension in (d for d in EQUITY if d in self.dimensions):
@@ -214,6 +228,8 @@ class TrialTables:
         """Patients who would not fail any criterion if `drop` were dropped (and, with `changed`, the rows
         re-judged under the changed criteria), and how many that gains. A count that does not follow from
         the release is suppressed."""
+        if changed is None and ("what-if", frozenset(drop)) in self._answers:
+            return self._answers[("what-if", frozenset(drop))]
         rows = changed if changed is not None else self.rows
         kept = [c.id for c in self.criteria if c.id not in drop]
         baseline = frozenset(i for i, r in enumerate(self.rows) if not r.fails)
@@ -228,15 +244,23 @@ class TrialTables:
             )
         shown = [g for g in gains_by_criterion if g["gain"]["count"]]
         shown.sort(key=lambda g: -int(g["gain"]["count"]))
-        return {
+        result = {
             "baseline": _cell(answer(self.release, baseline)),
             "after": _cell(answer(self.release, after)),
             "gained": _cell(answer(self.release, gained)),
             "lost": _cell(answer(self.release, lost)),
             "most_removing": shown[:5],
         }
+        if changed is None and len(self._answers) < 1_000:
+            self._answers[("what-if", frozenset(drop))] = result
+        return result
 
     def funnel(self) -> dict[str, Any]:
+        if "funnel" not in self._answers:
+            self._answers["funnel"] = self._funnel()
+        return self._answers["funnel"]
+
+    def _funnel(self) -> dict[str, Any]:
         """Patients per workflow status (each patient counted once, at the status of its latest move)."""
         return {
             "patients": _cell(self._v("total")),
@@ -246,6 +270,11 @@ class TrialTables:
         }
 
     def survival(self) -> list[dict[str, Any]]:
+        if "survival" not in self._answers:
+            self._answers["survival"] = self._survival()
+        return self._answers["survival"]
+
+    def _survival(self) -> list[dict[str, Any]]:
         """Per stratification of the trial's cohorts: each group's patients and deaths, and its median
         survival only where the group's patients are shown."""
         out = []

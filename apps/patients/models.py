@@ -73,6 +73,8 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["key"]
+        # the latest change is read on every feasibility request (apps.feasibility.services)
+        indexes = [models.Index(fields=["updated_at"], name="patient_updated_at")]
 
     def __str__(self) -> str:
         return self.key
