@@ -82,6 +82,12 @@ api:trial-attrition                                 401         403         200 
 api:trial-attrition@other                           401         403         404         403         403
 api:trial-what-if                                   401         403         405         403         403
 api:trial-what-if@other                             401         403         405         403         403
+api:trial-funnel                                    401         403         200         403         403
+api:trial-funnel@other                              401         403         404         403         403
+api:trial-survival                                  401         403         200         403         403
+api:trial-survival@other                            401         403         404         403         403
+api:trial-research-subjects                         401         200         403         403         403
+api:trial-research-subjects@other                   401         200         403         403         403
 api:trial-fhir                                      401         200         200         200         200
 api:trial-fhir@other                                401         200         404         200         200
 api:run-list                                        401         403         405         403         403

@@ -52,6 +52,14 @@ class LockoutModelBackend(ModelBackend):
         with transaction.atomic():
             if user is None:
                 LoginFailure.objects.create(username=name, at=timezone.now())
+                # The username tried, never the password (PROMISES 12).
+                audit.record(
+                    actor=None,
+                    actor_label="auth",
+                    action="accounts.login_failed",
+                    object_type="username",
+                    object_id=name,
+                )
                 if _recent_failures(name) == settings.LOGIN_LOCKOUT_THRESHOLD:
                     audit.record(
                         actor=None,

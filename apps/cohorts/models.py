@@ -216,6 +216,7 @@ class SurvivalAnalysis(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name_plural = "survival analyses"
         ordering = ["-created_at", "pk"]
         constraints = [
             models.CheckConstraint(name="analysis_therapy_line_at_least_1", condition=Q(therapy_line__gte=1)),

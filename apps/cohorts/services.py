@@ -14,9 +14,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
+from apps.audit import services as audit
+from apps.audit.reasons import safe_reason
 from apps.cohorts import plots, strata, survival
 from apps.cohorts.models import Cohort, CohortMember, Stratification, SurvivalAnalysis
 from apps.cohorts.strata import facts, treatment
@@ -60,6 +62,22 @@ def _name(owner: User, name: str) -> str:
     return name
 
 
+def _audit_cohort(cohort: Cohort, members: int) -> None:
+    # The cohort's name is its owner's free text: not in the audit row (PROMISES 13).
+    audit.record(
+        actor=cohort.owner,
+        action="cohorts.cohort_created",
+        object_type="cohorts.Cohort",
+        object_id=cohort.pk,
+        details={
+            "kind": cohort.kind,
+            "trial": cohort.trial_id,
+            "run": cohort.match_run_id,
+            "members": members,
+        },
+    )
+
+
 def create_trial_cohort(
     *, owner: User, name: str, trial: Trial, statuses: Iterable[str] = MATCH_STATUSES
 ) -> Cohort:
@@ -75,7 +93,8 @@ def create_trial_cohort(
             statuses=_statuses(statuses),
             criteria_version=version,
         )
-        materialise(cohort)
+        members = materialise(cohort)
+        _audit_cohort(cohort, members)
     return cohort
 
 
@@ -96,7 +115,8 @@ def create_match_run_cohort(
             trial=trial,
             statuses=_statuses(statuses),
         )
-        materialise(cohort)
+        members = materialise(cohort)
+        _audit_cohort(cohort, members)
     return cohort
 
 
@@ -134,7 +154,8 @@ def create_ad_hoc_cohort(
             statuses=_statuses(statuses),
             parser_version=parser_version,
         )
-        materialise(cohort)
+        members = materialise(cohort)
+        _audit_cohort(cohort, members)
     return cohort
 
 
@@ -210,6 +231,13 @@ def request_stratification(
         stratification = Stratification.objects.create(
             cohort=cohort, kind=kind, parameters=checked, requested_by=user
         )
+        audit.record(
+            actor=user,
+            action="cohorts.stratification_requested",
+            object_type="cohorts.Stratification",
+            object_id=stratification.pk,
+            details={"cohort": cohort.pk, "kind": kind},
+        )
         transaction.on_commit(partial(tasks.run_stratification.delay, stratification_id=stratification.pk))
     return stratification
 
@@ -241,12 +269,19 @@ def run_stratification(*, stratification_id: int) -> None:
             match_dates=match_dates,
             progress=_progress(stratification_id),
         )
-    except (strata.StrataInputError, ValueError) as exc:
-        Stratification.objects.filter(pk=stratification_id, status=Stratification.Status.RUNNING).update(
-            status=Stratification.Status.FAILED,
-            failure_reason=str(exc)[:1000] or type(exc).__name__,
-            finished_at=timezone.now(),
-        )
+    except OperationalError:
+        raise  # transient: the task retries
+    except Exception as exc:  # it would fail again: record why and stop
+        # Our own input errors explain themselves; anything else is named by class and constraint or
+        # field only, since its text can quote row values (PROMISES 22).
+        reason = str(exc) if isinstance(exc, strata.StrataInputError) else safe_reason(exc)
+        with transaction.atomic():
+            Stratification.objects.filter(pk=stratification_id, status=Stratification.Status.RUNNING).update(
+                status=Stratification.Status.FAILED,
+                failure_reason=reason[:1000] or type(exc).__name__,
+                finished_at=timezone.now(),
+            )
+            _audit_stratification(stratification_id, "failed", reason=reason[:1000])
         return
     result = {
         "groups": list(assignment.groups),
@@ -254,12 +289,26 @@ def run_stratification(*, stratification_id: int) -> None:
         "labels": {str(pks[key]): label for key, label in assignment.labels.items()},
         "details": assignment.details,
     }
-    Stratification.objects.filter(pk=stratification_id, status=Stratification.Status.RUNNING).update(
-        status=Stratification.Status.COMPLETED,
-        result=result,
-        progress=1.0,
-        progress_message="done",
-        finished_at=timezone.now(),
+    with transaction.atomic():
+        Stratification.objects.filter(pk=stratification_id, status=Stratification.Status.RUNNING).update(
+            status=Stratification.Status.COMPLETED,
+            result=result,
+            progress=1.0,
+            progress_message="done",
+            finished_at=timezone.now(),
+        )
+        _audit_stratification(stratification_id, "completed", groups=len(assignment.groups))
+
+
+def _audit_stratification(stratification_id: int, outcome: str, *, reason: str = "", groups: int = 0) -> None:
+    audit.record(
+        actor=None,
+        actor_label="cohorts",
+        action=f"cohorts.stratification_{outcome}",
+        object_type="cohorts.Stratification",
+        object_id=stratification_id,
+        reason=reason,
+        details={"groups": groups} if groups else None,
     )
 
 
@@ -465,7 +514,20 @@ def analyse_survival(
     summary["cohort_size"] = len(records)
     analysis.result = summary
     analysis.inputs = _inputs(table)
-    analysis.save()
+    with transaction.atomic():
+        analysis.save()
+        audit.record(
+            actor=user,
+            action="cohorts.analysis_created",
+            object_type="cohorts.SurvivalAnalysis",
+            object_id=analysis.pk,
+            details={
+                "stratification": stratification.pk,
+                "index_date": index_date,
+                "event": event,
+                "sponsor_facing": sponsor_facing,
+            },
+        )
     return analysis
 
 

@@ -10,26 +10,47 @@ from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import Count, Max
 
-from apps.matching import scoring
+from apps.cohorts.models import Stratification, SurvivalAnalysis
+from apps.matching import scoring, selectors
 from apps.matching.eligibility import prepare
 from apps.matching.engine import FeatureStore, compile_trials, match_all
+from apps.matching.models import MatchRun
 from apps.matching.patient_records import build_records
 from apps.matching.records import PatientRecord
 from apps.matching.services import plans_for
 from apps.patients.models import Patient
+from apps.screening import selectors as screening_selectors
+from apps.screening import workflow
+from apps.screening.models import Screening
 from apps.trials.models import Trial
 
-from .tables import Criterion, Row, TrialTables
+from .disclosure import THRESHOLD
+from .tables import Criterion, Median, Row, TrialTables
+from .tables import Stratification as Stratum
 
-DIMENSIONS = ("site", "cancer_type", "stage", "age_band", "sex", "EGFR", "KRAS", "ALK", "BRAF", "ERBB2")
+DIMENSIONS = (
+    "site",
+    "cancer_type",
+    "stage",
+    "age_band",
+    "sex",
+    "race",
+    "ethnicity",
+    "EGFR",
+    "KRAS",
+    "ALK",
+    "BRAF",
+    "ERBB2",
+)
 GENES = ("EGFR", "KRAS", "ALK", "BRAF", "ERBB2")
 _CACHE: OrderedDict[tuple[Any, ...], tuple[TrialTables, list[dict[str, Any]], list[PatientRecord]]] = (
     OrderedDict()
 )
 _CACHE_SIZE = 16
 _CACHE_LOCK = threading.Lock()  # threaded servers share the cache
+_COMPUTING: dict[tuple[Any, ...], threading.Lock] = {}
 
 
 class WhatIfError(ValueError):
@@ -47,7 +68,8 @@ def age_band(age: int | None) -> str:
     return "75+"
 
 
-def _attributes(record: PatientRecord, site: str, as_of: dt.date) -> dict[str, str]:
+def _attributes(record: PatientRecord, patient: tuple[str, str, str], as_of: dt.date) -> dict[str, str]:
+    site, race, ethnicity = patient
     born = record.birth_date
     age = (
         None if born is None else as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
@@ -59,6 +81,8 @@ def _attributes(record: PatientRecord, site: str, as_of: dt.date) -> dict[str, s
     out = {
         "site": site or "unknown",
         "sex": record.sex or "unknown",
+        "race": race or "unknown",
+        "ethnicity": ethnicity or "unknown",
         "age_band": age_band(age),
         "cancer_type": (primary.oncotree_code or "unknown") if primary else "unknown",
         "stage": roman,
@@ -103,9 +127,60 @@ def _judge(
     return out
 
 
-def _population_stamp() -> tuple[int, Any]:
-    stats = Patient.objects.aggregate(n=Max("pk"), at=Max("updated_at"))
-    return Patient.objects.count(), (stats["n"], stats["at"])
+def _population_stamp(trial: Trial) -> tuple[Any, ...]:
+    """Changes whenever anything a release counts may have changed: patients, results, workflow, strata."""
+    # Index reads only (patients are never deleted): the newest patient and the latest change to one.
+    stats = Patient.objects.aggregate(last=Max("pk"), at=Max("updated_at"))
+    screenings = Screening.objects.filter(trial=trial).aggregate(n=Count("pk"), at=Max("changed_at"))
+    strata = Stratification.objects.filter(cohort__trial=trial).aggregate(
+        n=Count("pk"), at=Max("finished_at")
+    )
+    last_run = MatchRun.objects.filter(status=MatchRun.Status.COMPLETED).aggregate(at=Max("finished_at"))
+    return (*stats.values(), *screenings.values(), *strata.values(), last_run["at"])
+
+
+def _workflow(trial: Trial) -> dict[int, str]:
+    """Each matched or screened patient's workflow status for the trial (matched, not yet screened: new)."""
+    statuses = dict.fromkeys(selectors.matched_patients(trial), workflow.NEW)
+    statuses.update(screening_selectors.latest_status_by_patient(trial))
+    return statuses
+
+
+def _strata(trial: Trial) -> tuple[list[Stratum], dict[int, dict[str, str]]]:
+    """The completed stratifications of the trial's cohorts, and each member's group in them."""
+    found: list[Stratum] = []
+    groups_of: dict[int, dict[str, str]] = {}
+    completed = Stratification.objects.filter(
+        cohort__trial=trial, status=Stratification.Status.COMPLETED
+    ).order_by("pk")
+    for stratification in completed:
+        key = str(stratification.pk)
+        result = stratification.result or {}
+        for pk, group in (result.get("labels") or {}).items():
+            groups_of.setdefault(int(pk), {})[f"stratum:{key}"] = str(group)
+        analysis = (
+            SurvivalAnalysis.objects.filter(stratification=stratification, sponsor_facing=True)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        medians: dict[str, Median] = {}
+        if analysis is not None:
+            unit = analysis.time_unit
+            for group in analysis.result.get("groups") or []:
+                if group.get("too_small") or int(group.get("n") or 0) < THRESHOLD:
+                    continue
+                lower, upper = (group.get("median_ci") or [None, None])[:2]
+                medians[str(group["name"])] = Median(group.get("median"), lower, upper, unit)
+        found.append(
+            Stratum(
+                key,
+                stratification.kind,
+                tuple(str(g) for g in stratification.groups),
+                analysis.event if analysis is not None else "",
+                medians,
+            )
+        )
+    return found, groups_of
 
 
 def tables_for(trial: Trial, *, as_of: dt.date | None = None) -> TrialTables:
@@ -114,27 +189,47 @@ def tables_for(trial: Trial, *, as_of: dt.date | None = None) -> TrialTables:
 
 def _load(trial: Trial, as_of: dt.date) -> tuple[TrialTables, list[dict[str, Any]], list[PatientRecord]]:
     version = trial.current_version()
-    key = (trial.pk, version.pk if version else None, as_of, _population_stamp())
+    key = (trial.pk, version.pk if version else None, as_of, _population_stamp(trial))
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    patients = list(Patient.objects.order_by("pk").values_list("pk", "site__name"))
-    sites = dict(patients)
-    records = build_records([pk for pk, _ in patients])
+        computing = _COMPUTING.setdefault(key, threading.Lock())
+    # One thread computes a release; concurrent requests for it wait and share it.
+    with computing:
+        with _CACHE_LOCK:
+            if key in _CACHE:
+                return _CACHE[key]
+        loaded = _compute(trial, as_of)
+        with _CACHE_LOCK:
+            _CACHE[key] = loaded
+            _COMPUTING.pop(key, None)
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+    return loaded
+
+
+def _compute(trial: Trial, as_of: dt.date) -> tuple[TrialTables, list[dict[str, Any]], list[PatientRecord]]:
+    patients = {
+        pk: (site or "", race, ethnicity)
+        for pk, site, race, ethnicity in Patient.objects.values_list("pk", "site__name", "race", "ethnicity")
+    }
+    records = build_records(sorted(patients))
     by_key = dict(Patient.objects.values_list("key", "pk"))
     criteria = _plan_criteria(trial)
     judged = _judge(criteria, records, as_of)
-    rows = [
-        Row(status, fails, _attributes(r, sites.get(by_key[r.key], "") or "", as_of))
-        for r, (status, fails) in zip(records, judged, strict=True)
-    ]
+    statuses = _workflow(trial)
+    strata, groups_of = _strata(trial)
+    rows = []
+    for record, (status, fails) in zip(records, judged, strict=True):
+        pk = by_key[record.key]
+        attributes = _attributes(record, patients[pk], as_of)
+        attributes["workflow"] = statuses.get(pk, "none")
+        attributes["died"] = "yes" if record.death_date else "no"
+        attributes.update(groups_of.get(pk, {}))
+        rows.append(Row(status, fails, attributes))
     tops = [Criterion(str(c.get("id")), str(c.get("text", ""))[:200]) for c in criteria]
-    tables = TrialTables(rows, tops, DIMENSIONS)
-    with _CACHE_LOCK:
-        _CACHE[key] = (tables, criteria, records)
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+    tables = TrialTables(rows, tops, DIMENSIONS, funnel=workflow.STATUSES, strata=strata)
     return tables, criteria, records
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
+from . import services as matching
 from .models import Match, MatchChunk, MatchCount, MatchRun
 
 
@@ -46,6 +49,30 @@ class MatchRunAdmin(ReadOnlyAdmin):
     list_filter = ["status"]
     readonly_fields = [f.name for f in MatchRun._meta.fields]
     inlines = [MatchChunkInline]
+    actions = ["run_again"]
+
+    def has_start_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("matching.add_matchrun"))
+
+    @admin.action(description="Run again as of today, with the same scope", permissions=["start"])
+    def run_again(self, request: HttpRequest, queryset: QuerySet[MatchRun]) -> None:
+        started = []
+        for run in queryset.order_by("pk"):
+            scope = run.scope or {}
+            try:
+                new = matching.request_run(
+                    trials=scope.get("trials"),
+                    patients=scope.get("patients"),
+                    include_closed=bool(scope.get("include_closed")),
+                    as_of=timezone.localdate(),
+                    user=request.user,
+                )
+            except matching.MatchRequestError as exc:
+                self.message_user(request, f"run {run.pk}: {exc}", level=messages.ERROR)
+                continue
+            started.append(str(new.pk))
+        if started:
+            self.message_user(request, f"started run(s) {', '.join(started)}", level=messages.SUCCESS)
 
 
 @admin.register(Match)

@@ -186,6 +186,7 @@ class Match(models.Model):
     objects = MatchQuerySet.as_manager()
 
     class Meta:
+        verbose_name_plural = "matches"
         constraints = [
             # One current result per pair; two partial constraints because NULL arms are distinct in SQL.
             models.UniqueConstraint(

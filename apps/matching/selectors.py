@@ -134,3 +134,8 @@ def arms_with_results(arm_ids: Iterable[int]) -> set[int]:
     found |= set(IneligibleBlock.objects.filter(arm_id__in=ids).values_list("arm_id", flat=True).distinct())
     found |= set(MatchCount.objects.filter(arm_id__in=ids).values_list("arm_id", flat=True).distinct())
     return {int(a) for a in found if a is not None}
+
+
+def matched_patients(trial: Trial) -> set[int]:
+    """Primary keys of the patients with a current eligible or possible result for `trial` (any arm)."""
+    return set(current().filter(trial=trial).values_list("patient_id", flat=True))

@@ -42,7 +42,27 @@ class Patient(models.Model):
         UNKNOWN = "unknown"
 
     key = models.CharField(max_length=64, unique=True, help_text="pseudonymous key: the FHIR Patient.id")
+
+    class Race(models.TextChoices):
+        AMERICAN_INDIAN_OR_ALASKA_NATIVE = "american_indian_or_alaska_native"
+        ASIAN = "asian"
+        BLACK_OR_AFRICAN_AMERICAN = "black_or_african_american"
+        NATIVE_HAWAIIAN_OR_OTHER_PACIFIC_ISLANDER = "native_hawaiian_or_other_pacific_islander"
+        WHITE = "white"
+        MULTIPLE = "multiple", "more than one race"
+        UNKNOWN = "unknown"
+
+    class Ethnicity(models.TextChoices):
+        HISPANIC_OR_LATINO = "hispanic_or_latino"
+        NOT_HISPANIC_OR_LATINO = "not_hispanic_or_latino"
+        UNKNOWN = "unknown"
+
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    # From the US Core race and ethnicity extensions: OMB categories for counts, the text as written.
+    race = models.CharField(max_length=48, choices=Race.choices, default=Race.UNKNOWN)
+    race_text = models.CharField(max_length=100, blank=True)
+    ethnicity = models.CharField(max_length=24, choices=Ethnicity.choices, default=Ethnicity.UNKNOWN)
+    ethnicity_text = models.CharField(max_length=100, blank=True)
     birth_year = models.PositiveSmallIntegerField(null=True, blank=True)
     site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.PROTECT, related_name="patients")
     source_file = models.CharField(max_length=500, blank=True)
@@ -53,6 +73,8 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["key"]
+        # the latest change is read on every feasibility request (apps.feasibility.services)
+        indexes = [models.Index(fields=["updated_at"], name="patient_updated_at")]
 
     def __str__(self) -> str:
         return self.key
@@ -77,6 +99,9 @@ class PatientIdentity(models.Model):
     phone = models.CharField(max_length=100, blank=True)
     email = models.CharField(max_length=200, blank=True)
     identifiers = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name_plural = "patient identities"
 
     def __str__(self) -> str:
         return f"identity of {self.patient.key}"
@@ -123,6 +148,7 @@ class Diagnosis(Fact):
     is_primary = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name_plural = "diagnoses"
         constraints = [Fact.unique_source("one_diagnosis_per_patient_and_source")]
 
 
@@ -156,6 +182,7 @@ class PerformanceStatus(Fact):
     effective_date = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "performance statuses"
         constraints = [
             Fact.unique_source("one_performance_status_per_patient_and_source"),
             models.CheckConstraint(
@@ -258,6 +285,7 @@ class Therapy(Fact):
     status = models.CharField(max_length=30, blank=True)
 
     class Meta:
+        verbose_name_plural = "therapies"
         constraints = [
             Fact.unique_source("one_therapy_per_patient_and_source"),
             models.CheckConstraint(
@@ -296,6 +324,7 @@ class PregnancyStatus(Fact):
     effective_date = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "pregnancy statuses"
         constraints = [Fact.unique_source("one_pregnancy_status_per_patient_and_source")]
 
 
@@ -308,6 +337,7 @@ class FollowUp(models.Model):
     progression_date = models.DateField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "follow-ups"
         constraints = [
             models.CheckConstraint(
                 name="alive_not_after_death",

@@ -200,10 +200,10 @@ def _import_unit(unit: _Unit, *, actor: Actor, progress: bool = False, workers: 
         raw = unit.data if unit.data is not None else unit.paths[0].read_bytes()
         bundle, report.problems = load_bundle(unit.name, raw)
     if report.problems:
-        return _refuse(report)
+        return _refuse(report, actor)
     index, medications, total = _index(unit, bundle, report)
     if report.problems:
-        return _refuse(report)
+        return _refuse(report, actor)
     writer = FactWriter()
     stream = validated(_entries(unit, bundle), workers if total >= PARALLEL_FROM else 0)
     try:
@@ -227,21 +227,30 @@ def _import_unit(unit: _Unit, *, actor: Actor, progress: bool = False, workers: 
                 details={"resources": dict(report.resources), "rows": dict(report.rows)},
             )
     except _Rejected:
-        return _refuse(report)
+        return _refuse(report, actor)
     except DatabaseError as exc:
         report.problems.append(
             Problem(unit.name, f"database refused the data: {type(exc).__name__}", code="database")
         )
-        return _refuse(report)
+        return _refuse(report, actor)
     finally:
         stream.close()  # stops the validating workers now, also after a break or an error
     logger.info("import_patients: %s imported, %d resources", unit.name, sum(report.resources.values()))
     return report
 
 
-def _refuse(report: FileReport) -> FileReport:
+def _refuse(report: FileReport, actor: Actor) -> FileReport:
     report.status = "rejected"
     report.rows.clear()
+    # Counts and problem codes only: a problem's message can quote what the file says (PROMISES 22).
+    audit.record(
+        actor=actor,
+        actor_label="import_patients",
+        action="patients.import_rejected",
+        object_type="file",
+        object_id=report.name[:200],
+        details={"problems": len(report.problems), "codes": sorted({p.code for p in report.problems})},
+    )
     logger.warning("import_patients: %s rejected with %d errors", report.name, len(report.problems))
     return report
 

@@ -43,6 +43,7 @@ FACT_MODELS: dict[type, type[models.Model]] = {
 _STICKY: dict[type[models.Model], set[str]] = {Diagnosis: {"stage", "stage_text"}}
 
 
+_DEMOGRAPHICS = ["race", "race_text", "ethnicity", "ethnicity_text"]
 _FIELD_NAMES: dict[str, tuple[str, ...]] = {}
 
 
@@ -105,6 +106,10 @@ class FactWriter:
         for key, (fact, source_file) in self._patients.items():
             values: dict[str, Any] = {
                 "sex": fact.sex,
+                "race": fact.race,
+                "race_text": fact.race_text,
+                "ethnicity": fact.ethnicity,
+                "ethnicity_text": fact.ethnicity_text,
                 "birth_year": fact.birth_date.year if fact.birth_date else None,
                 "source_file": source_file[:500],
             }
@@ -116,7 +121,7 @@ class FactWriter:
         Patient.objects.bulk_create(new, batch_size=500)
         if changed:
             Patient.objects.bulk_update(
-                changed, ["sex", "birth_year", "source_file", "updated_at"], batch_size=500
+                changed, ["sex", *_DEMOGRAPHICS, "birth_year", "source_file", "updated_at"], batch_size=500
             )
         self._count(Patient, len(new), len(changed), len(self._patients) - len(new) - len(changed))
         for key, pk in Patient.objects.filter(key__in=list(self._patients)).values_list("key", "pk"):

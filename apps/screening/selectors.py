@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 
 from apps.matching.models import MatchQuerySet
 from apps.patients.models import Patient
+from apps.trials.models import Trial
 
 from . import workflow
 from .models import Screening, VerdictFlag
@@ -48,3 +49,10 @@ def awaiting_decision_count(matches: MatchQuerySet, patients: QuerySet[Patient])
 
 def flags_for(patients: QuerySet[Patient]) -> QuerySet[VerdictFlag]:
     return VerdictFlag.objects.filter(patient__in=patients)
+
+
+def latest_status_by_patient(trial: Trial) -> dict[int, str]:
+    """{patient pk: workflow status} for a trial's screened patients: one per patient, the status of its
+    most recently moved workflow (a patient screened for several arms counts once)."""
+    rows = Screening.objects.filter(trial=trial).order_by("patient_id", "changed_at", "pk")
+    return dict(rows.values_list("patient_id", "status"))

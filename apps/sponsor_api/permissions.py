@@ -35,3 +35,10 @@ class ReadsTrials(_HasRole):
         if request.method not in ("GET", "HEAD", "OPTIONS") and getattr(view, "action", "") != "parse":
             return has_role(request.user, Role.SPONSOR)
         return super().has_permission(request, view)
+
+
+class IsCoordinator(_HasRole):
+    """A coordinator: patient-level results of the patients of its own sites (FHIR ResearchSubject)."""
+
+    message = "only coordinators may read patient-level results"
+    roles = (Role.COORDINATOR,)

@@ -87,6 +87,13 @@ class ParseResponseSerializer(serializers.Serializer[Any]):
     criteria = serializers.ListField(child=serializers.DictField())
 
 
+class ResearchSubjectPageSerializer(serializers.Serializer[Any]):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = serializers.ListField(child=serializers.DictField(), help_text="FHIR R4 ResearchSubject")
+
+
 class RunRequestSerializer(StrictSerializer):
     trials = serializers.ListField(
         child=serializers.CharField(max_length=64),

@@ -20,18 +20,23 @@ from apps.accounts.models import Role
 from apps.accounts.roles import has_role
 from apps.criteria.parser import parse
 from apps.feasibility import services as feasibility
+from apps.matching import selectors
 from apps.matching import services as matching
 from apps.matching.models import MatchRun
+from apps.patients.models import Patient
+from apps.screening import selectors as screening_selectors
+from apps.screening.fhir import research_subject
 from apps.trials import editing
 from apps.trials.fhir import research_study
 from apps.trials.models import Trial
 
 from .access import AccessLoggedMixin
 from .filters import TrialFilter
-from .permissions import IsSponsor, ReadsTrials
+from .permissions import IsCoordinator, IsSponsor, ReadsTrials
 from .serializers import (
     ParseRequestSerializer,
     ParseResponseSerializer,
+    ResearchSubjectPageSerializer,
     RunRequestSerializer,
     RunSerializer,
     TrialSerializer,
@@ -43,6 +48,13 @@ FEASIBILITY = OpenApiResponse(OpenApiTypes.OBJECT, description="counts; suppress
 ATTRITION = OpenApiResponse(OpenApiTypes.OBJECT, description="the attrition waterfall")
 WHAT_IF = OpenApiResponse(OpenApiTypes.OBJECT, description="counts and gains")
 FHIR_RESOURCE = OpenApiResponse(OpenApiTypes.OBJECT, description="a FHIR R4 ResearchStudy")
+FUNNEL = OpenApiResponse(
+    OpenApiTypes.OBJECT, description="patients per workflow status; suppressed cells are null"
+)
+SURVIVAL = OpenApiResponse(OpenApiTypes.OBJECT, description="survival subgroups; suppressed cells are null")
+RESEARCH_SUBJECTS = OpenApiResponse(
+    ResearchSubjectPageSerializer, description="a page of FHIR R4 ResearchSubject resources"
+)
 IDEMPOTENCY_KEY = "Idempotency-Key"
 
 
@@ -133,6 +145,43 @@ class TrialViewSet(
         except feasibility.WhatIfError as exc:
             raise ValidationError({exc.field: [str(exc)]}) from exc
         return Response({"trial_id": trial.trial_id, **result})
+
+    @extend_schema(responses={200: FUNNEL, 403: PROBLEM, 404: PROBLEM})
+    @action(detail=True, methods=["get"], permission_classes=[IsSponsor])
+    def funnel(self, request: Request, trial_id: str) -> Response:
+        """Patients per workflow status of the trial's matches (each counted once), suppressed like every
+        other cell."""
+        trial = self.get_object()
+        return Response({"trial_id": trial.trial_id, **feasibility.tables_for(trial).funnel()})
+
+    @extend_schema(responses={200: SURVIVAL, 403: PROBLEM, 404: PROBLEM})
+    @action(detail=True, methods=["get"], permission_classes=[IsSponsor])
+    def survival(self, request: Request, trial_id: str) -> Response:
+        """Subgroups of the trial's cohorts: patients and deaths per group (suppressed like every other
+        cell) and, where a group's patients are shown, the median survival of its sponsor-facing analysis."""
+        trial = self.get_object()
+        return Response(
+            {"trial_id": trial.trial_id, "stratifications": feasibility.tables_for(trial).survival()}
+        )
+
+    @extend_schema(responses={200: RESEARCH_SUBJECTS, 403: PROBLEM, 404: PROBLEM})
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="research-subjects",
+        permission_classes=[IsCoordinator],
+    )
+    def research_subjects(self, request: Request, trial_id: str) -> Response:
+        """The trial's matches among the patients of the caller's own sites, with their workflow status, as
+        FHIR R4 ResearchSubject resources (coordinators only)."""
+        trial = self.get_object()
+        matches = screening_selectors.with_workflow(
+            selectors.for_trial(trial, patients=Patient.objects.visible_to(request.user))
+        )
+        paginator = self.paginator
+        assert paginator is not None
+        page: list[Any] = paginator.paginate_queryset(matches, request, view=self) or []
+        return paginator.get_paginated_response([research_subject(m, m.workflow_status) for m in page])
 
     @extend_schema(responses={200: FHIR_RESOURCE, 404: PROBLEM})
     @action(detail=True, methods=["get"], url_path="fhir")

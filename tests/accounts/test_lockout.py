@@ -70,3 +70,14 @@ def test_lockout_ends_after_the_cool_off_period(client, alice, settings):
     response = _login(client, "alice", PASSWORD)
 
     assert response.status_code == 302
+
+
+def test_every_login_is_audited_success_and_failure_and_no_row_holds_the_password(client, alice):
+    _login(client, "alice", "ZZCANARY-wrong-password")
+    _login(client, "alice", PASSWORD)
+
+    failed = AuditEvent.objects.get(action="accounts.login_failed")
+    succeeded = AuditEvent.objects.get(action="accounts.login")
+    assert failed.object_id == "alice" and succeeded.object_id == str(alice.pk)
+    rows = list(AuditEvent.objects.values())
+    assert "ZZCANARY" not in str(rows) and PASSWORD not in str(rows)

@@ -198,3 +198,19 @@ def test_no_patient_identifier_reaches_the_logs_or_audit(tmp_path: Path, caplog)
         assert "ZZCANARY-MRN-0001" not in text
         assert "Testcase" not in text
         assert "1960-04-02" not in text
+
+
+@pytest.mark.django_db
+def test_a_refused_file_is_audited_with_counts_and_codes_only(tmp_path: Path) -> None:
+    from apps.audit.models import AuditEvent
+
+    path = tmp_path / "broken.json"
+    path.write_text('{"resourceType": "Bundle",\n "entry": [\n  {"resource": "ZZCANARY-MRN-0001"}\n]}')
+
+    report = patients.import_paths([path])
+
+    assert not report.ok
+    [row] = AuditEvent.objects.filter(action="patients.import_rejected")
+    assert row.object_id == "broken.json"
+    assert row.details["problems"] == len(report.errors) and row.details["codes"]
+    assert "ZZCANARY" not in str(row.details)

@@ -72,7 +72,7 @@ def test_attrition_lists_the_criteria_in_order_with_remaining_and_removed_alone(
     for step in steps:
         if step["remaining"]["count"] is not None:
             assert step["pct_remaining"] == round(100 * step["remaining"]["count"] / 64, 1)
-    assert set(body["by"]) == {"sex", "age_band"}
+    assert set(body["by"]) == {"sex", "age_band", "race", "ethnicity"}
     for cell in _cells(body):
         assert cell["count"] is None or cell["count"] == 0 or cell["count"] >= 11
 

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.audit import services as audit
+from apps.audit.reasons import safe_reason
 from apps.patients.models import Patient
 from apps.trials.models import CriteriaVersion, Trial
 
@@ -321,8 +322,8 @@ def _content_key(version_pks: Sequence[int], include_closed: bool) -> str | None
 
 
 def _describe(exc: BaseException) -> str:
-    # Exception text from the database or our code names ids and fields, never patient facts.
-    return f"{type(exc).__name__}: {exc}"[:1000]
+    # The class and constraint or field name only: database messages can quote row values (PROMISES 22).
+    return safe_reason(exc)[:1000]
 
 
 def _note_error(chunk_pk: int, exc: BaseException) -> None:

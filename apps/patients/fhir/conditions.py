@@ -7,6 +7,7 @@ from typing import Any
 
 from . import terms
 from .common import ICD10, ICD10CM, ICD10CM_OID, SNOMED, SYSTEM_NAMES, all_codes, code_in, parse_date, text_of
+from .demographics import race_and_ethnicity
 from .facts import DiagnosisFact, Note, PatientFact, ReadError, Reading
 
 _SEXES = {"female", "male", "other", "unknown"}
@@ -47,6 +48,7 @@ def read_patient(resource: dict[str, Any], source_id: str, key: str) -> Reading:
         phone=_telecom(resource.get("telecom") or [], "phone"),
         email=_telecom(resource.get("telecom") or [], "email"),
         identifiers=identifiers,
+        **race_and_ethnicity(resource),
     )
     return Reading(facts=[fact])
 

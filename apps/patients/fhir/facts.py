@@ -89,6 +89,10 @@ class PatientFact:
     phone: str = ""
     email: str = ""
     identifiers: list[dict[str, str]] = field(default_factory=list)
+    race: str = "unknown"  # an OMB category, "multiple" or "unknown" (demographics.py)
+    race_text: str = ""
+    ethnicity: str = "unknown"
+    ethnicity_text: str = ""
 
 
 @dataclass
