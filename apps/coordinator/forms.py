@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.models import User
 
+from apps.accounts.models import Site
 from apps.screening import workflow
 from apps.trials.models import Arm
 
@@ -198,6 +199,27 @@ class ImportForm(forms.Form):
         choices=[("trials", "Trials (CT.gov JSON/XML, CTML)"), ("patients", "Patients (FHIR)")]
     )
     upload = MultipleFileField(label="Files", required=False)
+    site = forms.ModelChoiceField(
+        queryset=Site.objects.none(),
+        required=False,
+        label="Site of patients whose managing organization is not a known site",
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["site"]
+        assert isinstance(field, forms.ModelChoiceField)
+        self.user_sites = Site.objects.filter(members__user=user)
+        field.queryset = self.user_sites
+        first = self.user_sites.first()
+        if first is not None:
+            field.initial = first.pk
+            field.empty_label = None
+
+    def clean_site(self) -> Site | None:
+        """The chosen site, or the user's first when the form names none (a single-site coordinator)."""
+        site: Site | None = self.cleaned_data.get("site") or self.user_sites.first()
+        return site
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -34,6 +34,7 @@ def read_patient(resource: dict[str, Any], source_id: str, key: str) -> Reading:
         )
         if kind in _MRN_TYPES and not mrn:
             mrn = str(ident["value"])
+    organization = resource.get("managingOrganization")
     fact = PatientFact(
         source_id=source_id,
         key=key,
@@ -47,6 +48,7 @@ def read_patient(resource: dict[str, Any], source_id: str, key: str) -> Reading:
         phone=_telecom(resource.get("telecom") or [], "phone"),
         email=_telecom(resource.get("telecom") or [], "email"),
         identifiers=identifiers,
+        managing_organization=organization if isinstance(organization, dict) else None,
     )
     return Reading(facts=[fact])
 

@@ -89,6 +89,7 @@ class PatientFact:
     phone: str = ""
     email: str = ""
     identifiers: list[dict[str, str]] = field(default_factory=list)
+    managing_organization: dict[str, Any] | None = None  # the Patient.managingOrganization reference
 
 
 @dataclass
