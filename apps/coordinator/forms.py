@@ -234,6 +234,90 @@ class ImportForm(forms.Form):
         return data
 
 
+CRITERION_KINDS = [
+    "age",
+    "sex",
+    "diagnosis",
+    "stage",
+    "histology",
+    "alteration",
+    "tmb",
+    "msi",
+    "expression",
+    "performance_status",
+    "measurement",
+    "prior_therapy",
+    "washout",
+    "condition",
+    "pregnancy",
+    "life_expectancy",
+    "measurable_disease",
+    "administrative",
+    "group",
+    "other",
+]
+CRITERION_ID = r"^[IE][0-9]+[a-z0-9.]*$"
+
+
+class CriterionCorrectionForm(forms.Form):
+    """A reviewer's change to one criterion of the current version: edit its kind, rule and negation, drop
+    it, or add a new one; always with a reason (it goes into the audit row)."""
+
+    action = forms.ChoiceField(choices=[("edit", "Edit"), ("drop", "Drop"), ("add", "Add")])
+    criterion_id = forms.RegexField(
+        regex=CRITERION_ID,
+        max_length=40,
+        label="Criterion",
+        error_messages={
+            "invalid": "a criterion id is I or E, a number, then sub-item letters or digits (I3, E2a)"
+        },
+    )
+    section = forms.ChoiceField(
+        choices=[("inclusion", "inclusion"), ("exclusion", "exclusion")], required=False
+    )
+    text = forms.CharField(required=False, max_length=2000, label="Text (new criterion)")
+    kind = forms.ChoiceField(choices=[(k, k.replace("_", " ")) for k in CRITERION_KINDS], required=False)
+    rule = forms.JSONField(
+        required=False, label="Rule (JSON object)", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    negated = forms.BooleanField(required=False)
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, existing: Sequence[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.existing = set(existing)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        action, cid = data.get("action"), data.get("criterion_id")
+        if not action or not cid:
+            return data
+        if action == "add" and cid in self.existing:
+            self.add_error("criterion_id", f"{cid} already exists: edit it, or choose a new id")
+        if action != "add" and cid not in self.existing:
+            self.add_error("criterion_id", f"the current version has no criterion {cid}")
+        if action != "drop" and not data.get("kind"):
+            self.add_error("kind", "choose the criterion's kind")
+        rule = data.get("rule")
+        if rule is not None and not isinstance(rule, dict):
+            self.add_error(
+                "rule", 'the rule is a JSON object, e.g. {"gene": "EGFR", "variant_class": "mutation"}'
+            )
+        if action == "add" and not (data.get("text") or "").strip():
+            self.add_error("text", "a new criterion needs its text")
+        return data
+
+    def payload(self) -> dict[str, Any]:
+        """The fields the correction replaces (apps.criteria.services.correct)."""
+        d = self.cleaned_data
+        if d["action"] == "drop":
+            return {}
+        payload = {"kind": d["kind"], "rule": d.get("rule") or {}, "negated": d["negated"]}
+        if d["action"] == "add":
+            payload.update(section=d.get("section") or "inclusion", text=d["text"].strip())
+        return payload
+
+
 class AuditFilterForm(forms.Form):
     user = forms.CharField(required=False, max_length=150)
     action = forms.CharField(required=False, max_length=80)
