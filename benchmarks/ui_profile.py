@@ -67,7 +67,8 @@ def main() -> None:
                 response = client.get(url)
                 times.append(1000 * (time.perf_counter() - started))
         slow = sorted(ctx.captured_queries, key=lambda q: -float(q["time"]))[: args.queries]
-        print(f"{name:20} {response.status_code} {statistics.median(times):8.1f} ms  {len(ctx)} queries  {url}")
+        median = statistics.median(times)
+        print(f"{name:20} {response.status_code} {median:8.1f} ms  {len(ctx)} queries  {url}")
         for q in slow:
             print(f"    {float(q['time']) * 1000:7.1f} ms  {q['sql'][:220]}")
 
