@@ -284,6 +284,7 @@ class CriterionCorrectionForm(forms.Form):
     reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args: Any, existing: Sequence[str], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "correct_%s")  # the worklist's bulk form on the same page has id_reason
         super().__init__(*args, **kwargs)
         self.existing = set(existing)
 
