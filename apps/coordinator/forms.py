@@ -278,7 +278,7 @@ class CriterionCorrectionForm(forms.Form):
     text = forms.CharField(required=False, max_length=2000, label="Text (new criterion)")
     kind = forms.ChoiceField(choices=[(k, k.replace("_", " ")) for k in CRITERION_KINDS], required=False)
     rule = forms.JSONField(
-        required=False, label="Rule (JSON object)", widget=forms.Textarea(attrs={"rows": 3})
+        required=False, initial=dict, label="Rule (JSON object)", widget=forms.Textarea(attrs={"rows": 3})
     )
     negated = forms.BooleanField(required=False)
     reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
