@@ -37,7 +37,6 @@ def pages() -> dict[str, str]:
         "home": "/",
         "trials list": "/trials/?page=7",
         "trials search": "/trials/?q=lung&phase=PHASE2",
-        "trials facet": "/trials/?cancer=NSCLC&gene=EGFR:mutant",
         "trial worklist": f"/trials/{other}/",
         "big trial, page n": f"/trials/{first}/?page=120&sort=score",
         "patient": f"/patients/{patient}/",
