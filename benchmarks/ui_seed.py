@@ -24,10 +24,11 @@ django.setup()
 
 from django.contrib.auth.models import User  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
-from apps.accounts.models import Profile, Role, Site  # noqa: E402
+from apps.accounts.models import Profile, Role, Site, Sponsor  # noqa: E402
 from apps.accounts.services import ensure_roles  # noqa: E402
-from apps.matching.models import Match, MatchRun  # noqa: E402
+from apps.matching.models import Match, MatchCount, MatchRun, VerdictPattern  # noqa: E402
 from apps.patients.models import Patient  # noqa: E402
 from apps.trials.models import CriteriaVersion, Trial  # noqa: E402
 
@@ -57,6 +58,25 @@ CRITERIA = [
     },
 ]
 TEXT = "Non-small cell lung cancer\nECOG 0-1"
+# Varied facets: each trial's diagnosis and one gene requirement (mutant or wild-type), and its sponsor.
+CANCERS = ["NSCLC", "LUAD", "LUSC", "BRCA", "COAD", "MEL"]
+GENES = ["EGFR", "KRAS", "ALK", "BRAF", "ERBB2", "MET"]
+
+
+def criteria_for(i: int) -> list[dict[str, object]]:
+    diagnosis = {**CRITERIA[0], "rule": {"oncotree": [CANCERS[i % len(CANCERS)]]}}
+    gene = {
+        "id": "I3",
+        "section": "inclusion",
+        "text": "Gene alteration",
+        "span": [0, 0],
+        "kind": "alteration",
+        "computable": True,
+        "negated": False,
+        "rule": {"gene": GENES[i % len(GENES)], "variant_class": "wild_type" if i % 4 == 0 else "mutation"},
+        "entities": [],
+    }
+    return [diagnosis, CRITERIA[1], gene]
 
 
 def seed(patients: int, trials: int, per_trial: int, big: int, seed: int) -> dict[str, int]:
@@ -78,6 +98,7 @@ def seed(patients: int, trials: int, per_trial: int, big: int, seed: int) -> dic
         batch_size=5000,
     )
     pks = list(Patient.objects.order_by("pk").values_list("pk", flat=True))
+    sponsors = [Sponsor.objects.create(name=f"Sponsor {i}") for i in range(20)]
     Trial.objects.bulk_create(
         Trial(
             trial_id=f"NCT{5000000 + i:08d}",
@@ -86,30 +107,45 @@ def seed(patients: int, trials: int, per_trial: int, big: int, seed: int) -> dic
             phase=rng.choice(["PHASE1", "PHASE2", "PHASE3"]),
             overall_status="RECRUITING",
             eligibility_text=TEXT,
+            sponsor=sponsors[i % len(sponsors)],
         )
         for i in range(trials)
     )
     trial_rows = list(Trial.objects.order_by("pk"))
     CriteriaVersion.objects.bulk_create(
-        CriteriaVersion(trial=t, number=1, text=TEXT, text_sha256="0", parsed={"criteria": CRITERIA})
-        for t in trial_rows
+        CriteriaVersion(trial=t, number=1, text=TEXT, text_sha256="0", parsed={"criteria": criteria_for(i)})
+        for i, t in enumerate(trial_rows)
     )
     versions = dict(CriteriaVersion.objects.values_list("trial_id", "pk"))
-    run = MatchRun.objects.create(idempotency_key="ui-bench", as_of=dt.date.today(), status="completed")
+    run = MatchRun.objects.create(
+        idempotency_key="ui-bench", as_of=dt.date.today(), status="completed", finished_at=timezone.now()
+    )
+    patterns: dict[tuple[int, bool], VerdictPattern] = {}
+    for trial_pk, version_pk in versions.items():
+        for eligible in (True, False):
+            patterns[(trial_pk, eligible)] = VerdictPattern(
+                criteria_version_id=version_pk,
+                digest="eligible" if eligible else "possible",
+                verdicts=[
+                    {"id": "I1", "verdict": "met", "evidence": None},
+                    {
+                        "id": "I2",
+                        "verdict": "met" if eligible else "unknown",
+                        "evidence": None if eligible else ["ECOG"],
+                    },
+                ],
+                missing=[] if eligible else ["ECOG performance status"],
+                met_count=2 if eligible else 1,
+                unknown_count=0 if eligible else 1,
+            )
+    VerdictPattern.objects.bulk_create(patterns.values(), batch_size=2000)
     made = 0
+    counts = []
     for n, trial in enumerate(trial_rows):
         chosen = rng.sample(pks, big if n == 0 else per_trial)
         rows = []
-        for rank, pk in enumerate(chosen, 1):
+        for pk in chosen:
             eligible = rng.random() < 0.4
-            verdicts = [
-                {"id": "I1", "verdict": "met", "evidence": "LUAD"},
-                {
-                    "id": "I2",
-                    "verdict": "met" if eligible else "unknown",
-                    "evidence": "ECOG 1" if eligible else ["ECOG"],
-                },
-            ]
             rows.append(
                 Match(
                     run=run,
@@ -122,15 +158,24 @@ def seed(patients: int, trials: int, per_trial: int, big: int, seed: int) -> dic
                     score=rng.random(),
                     molecular_fit=None,
                     phenotypic_fit=1.0,
-                    rank_in_trial=rank,
-                    verdicts=verdicts,
-                    missing=[] if eligible else ["ECOG performance status"],
-                    met_count=2 if eligible else 1,
                     unknown_count=0 if eligible else 1,
+                    pattern=patterns[(trial.pk, eligible)],
                 )
             )
         Match.objects.bulk_create(rows, batch_size=5000)
+        n_eligible = sum(r.status == "eligible" for r in rows)
+        counts.append(
+            MatchCount(
+                run=run,
+                chunk_index=0,
+                trial=trial,
+                eligible=n_eligible,
+                possible=len(rows) - n_eligible,
+                ineligible=patients - len(rows),
+            )
+        )
         made += len(rows)
+    MatchCount.objects.bulk_create(counts, batch_size=2000)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # planner statistics, as autovacuum would gather after a real import
     return {"patients": patients, "trials": trials, "matches": made, "big_trial_matches": big}

@@ -245,6 +245,8 @@ SHARED_OBJECTS = {
     "coordinator:trial-export": "trial",
     "coordinator:trial-bulk-move": "trial",
     "coordinator:trial-follow": "trial",
+    "coordinator:criteria-correct": "trial",
+    "coordinator:criteria-approve": "trial",
     "coordinator:run-detail": "run",
     "coordinator:run-progress": "run",
 }

@@ -34,6 +34,8 @@ coordinator:trial-detail                            login       200         403 
 coordinator:trial-export                            login       200         403         403         200
 coordinator:trial-bulk-move                         login       405         403         403         405
 coordinator:trial-follow                            login       405         403         403         405
+coordinator:criteria-correct                        login       405         403         403         405
+coordinator:criteria-approve                        login       405         403         403         405
 coordinator:patient-list                            login       200         403         403         200
 coordinator:patient-detail                          login       200         403         403         200
 coordinator:patient-detail@other                    login       404         403         403         200

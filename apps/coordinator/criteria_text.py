@@ -21,6 +21,7 @@ class Criterion:
     confidence: float | None
     rule: Any
     depth: int
+    negated: bool = False
 
 
 def _walk(items: list[dict[str, Any]], depth: int = 0) -> Iterator[Criterion]:
@@ -34,6 +35,7 @@ def _walk(items: list[dict[str, Any]], depth: int = 0) -> Iterator[Criterion]:
             confidence=item.get("confidence"),
             rule=item.get("rule"),
             depth=depth,
+            negated=bool(item.get("negated", False)),
         )
         yield from _walk(item.get("children") or [], depth + 1)
 

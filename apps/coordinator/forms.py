@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.models import User
 
+from apps.accounts.models import Site
 from apps.screening import workflow
 from apps.trials.models import Arm
 
@@ -198,6 +199,27 @@ class ImportForm(forms.Form):
         choices=[("trials", "Trials (CT.gov JSON/XML, CTML)"), ("patients", "Patients (FHIR)")]
     )
     upload = MultipleFileField(label="Files", required=False)
+    site = forms.ModelChoiceField(
+        queryset=Site.objects.none(),
+        required=False,
+        label="Site of patients whose managing organization is not a known site",
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["site"]
+        assert isinstance(field, forms.ModelChoiceField)
+        self.user_sites = Site.objects.filter(members__user=user)
+        field.queryset = self.user_sites
+        first = self.user_sites.first()
+        if first is not None:
+            field.initial = first.pk
+            field.empty_label = None
+
+    def clean_site(self) -> Site | None:
+        """The chosen site, or the user's first when the form names none (a single-site coordinator)."""
+        site: Site | None = self.cleaned_data.get("site") or self.user_sites.first()
+        return site
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -210,6 +232,91 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(f"over the {limit} byte limit: {', '.join(str(n) for n in too_big)}")
         data["uploads"] = uploads
         return data
+
+
+CRITERION_KINDS = [
+    "age",
+    "sex",
+    "diagnosis",
+    "stage",
+    "histology",
+    "alteration",
+    "tmb",
+    "msi",
+    "expression",
+    "performance_status",
+    "measurement",
+    "prior_therapy",
+    "washout",
+    "condition",
+    "pregnancy",
+    "life_expectancy",
+    "measurable_disease",
+    "administrative",
+    "group",
+    "other",
+]
+CRITERION_ID = r"^[IE][0-9]+[a-z0-9.]*$"
+
+
+class CriterionCorrectionForm(forms.Form):
+    """A reviewer's change to one criterion of the current version: edit its kind, rule and negation, drop
+    it, or add a new one; always with a reason (it goes into the audit row)."""
+
+    action = forms.ChoiceField(choices=[("edit", "Edit"), ("drop", "Drop"), ("add", "Add")])
+    criterion_id = forms.RegexField(
+        regex=CRITERION_ID,
+        max_length=40,
+        label="Criterion",
+        error_messages={
+            "invalid": "a criterion id is I or E, a number, then sub-item letters or digits (I3, E2a)"
+        },
+    )
+    section = forms.ChoiceField(
+        choices=[("inclusion", "inclusion"), ("exclusion", "exclusion")], required=False
+    )
+    text = forms.CharField(required=False, max_length=2000, label="Text (new criterion)")
+    kind = forms.ChoiceField(choices=[(k, k.replace("_", " ")) for k in CRITERION_KINDS], required=False)
+    rule = forms.JSONField(
+        required=False, initial=dict, label="Rule (JSON object)", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    negated = forms.BooleanField(required=False)
+    reason = forms.CharField(max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, existing: Sequence[str], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "correct_%s")  # the worklist's bulk form on the same page has id_reason
+        super().__init__(*args, **kwargs)
+        self.existing = set(existing)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        action, cid = data.get("action"), data.get("criterion_id")
+        if not action or not cid:
+            return data
+        if action == "add" and cid in self.existing:
+            self.add_error("criterion_id", f"{cid} already exists: edit it, or choose a new id")
+        if action != "add" and cid not in self.existing:
+            self.add_error("criterion_id", f"the current version has no criterion {cid}")
+        if action != "drop" and not data.get("kind"):
+            self.add_error("kind", "choose the criterion's kind")
+        rule = data.get("rule")
+        if rule is not None and not isinstance(rule, dict):
+            self.add_error(
+                "rule", 'the rule is a JSON object, e.g. {"gene": "EGFR", "variant_class": "mutation"}'
+            )
+        if action == "add" and not (data.get("text") or "").strip():
+            self.add_error("text", "a new criterion needs its text")
+        return data
+
+    def payload(self) -> dict[str, Any]:
+        """The fields the correction replaces (apps.criteria.services.correct)."""
+        d = self.cleaned_data
+        if d["action"] == "drop":
+            return {}
+        payload = {"kind": d["kind"], "rule": d.get("rule") or {}, "negated": d["negated"]}
+        if d["action"] == "add":
+            payload.update(section=d.get("section") or "inclusion", text=d["text"].strip())
+        return payload
 
 
 class AuditFilterForm(forms.Form):

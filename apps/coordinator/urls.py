@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_cohorts, views_patients, views_reports, views_runs
+from . import views, views_cohorts, views_patients, views_reports, views_review, views_runs
 
 app_name = "coordinator"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("trials/<int:pk>/export.csv", views_reports.trial_export, name="trial-export"),
     path("trials/<int:pk>/bulk/", views_patients.trial_bulk_move, name="trial-bulk-move"),
     path("trials/<int:pk>/follow/", views_patients.trial_follow, name="trial-follow"),
+    path("trials/<int:pk>/criteria/correct/", views_review.criteria_correct, name="criteria-correct"),
+    path("trials/<int:pk>/criteria/approve/", views_review.criteria_approve, name="criteria-approve"),
     path("patients/", views_patients.patient_list, name="patient-list"),
     path("patients/<int:pk>/", views_patients.patient_detail, name="patient-detail"),
     path("patients/<int:pk>/trials/<int:trial_pk>/", views_patients.match_detail, name="match-detail"),

@@ -25,7 +25,7 @@ from apps.trials.models import Trial
 
 from . import criteria_text
 from .access import coordinator_page, user_of
-from .forms import SORTS, BulkMoveForm, TrialSearchForm, WorklistForm
+from .forms import SORTS, BulkMoveForm, CriterionCorrectionForm, TrialSearchForm, WorklistForm
 
 TRIALS_PER_PAGE = 50
 WORKLIST_PER_PAGE = 25
@@ -163,8 +163,19 @@ def worklist(request: HttpRequest, trial: Trial) -> dict[str, Any]:
 @require_GET
 @coordinator_page
 def trial_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    trial = get_object_or_404(Trial.objects.visible_to(user_of(request)).select_related("sponsor"), pk=pk)
+    return trial_page(request, trial)
+
+
+def trial_page(
+    request: HttpRequest,
+    trial: Trial,
+    *,
+    correction: CriterionCorrectionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The trial page; `correction` is a reviewer's form to show again with its errors."""
     user = user_of(request)
-    trial = get_object_or_404(Trial.objects.visible_to(user).select_related("sponsor"), pk=pk)
     version = trial.current_version()
     criteria = criteria_text.criteria_of(trial)
     needs_review = [
@@ -172,6 +183,14 @@ def trial_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for c in criteria
         if not c.computable or (c.confidence is not None and c.confidence < confidence.THRESHOLD)
     ]
+    can_review = user.has_perm("criteria.change_criteriareview")
+    if can_review and correction is None:
+        chosen = next((c for c in criteria if c.id == request.GET.get("correct")), None)
+        initial: dict[str, Any] = {}
+        if chosen is not None:
+            initial = {"action": "edit", "criterion_id": chosen.id, "kind": chosen.kind, "rule": chosen.rule}
+            initial["negated"] = chosen.negated
+        correction = CriterionCorrectionForm(existing=[c.id for c in criteria], initial=initial)
     context = {
         "trial": trial,
         "version": version,
@@ -180,8 +199,9 @@ def trial_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pieces": criteria_text.highlighted(trial),
         "needs_review": needs_review,
         "flags": trial.verdict_flags.filter(resolved_at__isnull=True).count(),
-        "can_review": user.has_perm("criteria.change_criteriareview"),
+        "can_review": can_review,
+        "correction": correction,
         "following": trial.followers.filter(user=user).exists(),
         **worklist(request, trial),
     }
-    return render(request, "coordinator/trial_detail.html", context)
+    return render(request, "coordinator/trial_detail.html", context, status=status)

@@ -10,12 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from apps.accounts.models import Site
 from apps.matching import services as matching
 from apps.matching.models import MatchRun
 from apps.patients import services as patients_intake
 from apps.trials import services as trials_intake
 
-from . import intake
 from .access import coordinator_page, user_of
 from .forms import ImportForm, RunForm
 
@@ -109,12 +109,8 @@ def _trial_report(name: str, data: bytes, user: Any) -> dict[str, Any]:
     }
 
 
-def _patient_report(name: str, data: bytes, user: Any) -> dict[str, Any]:
-    started = timezone.now()
-    report = patients_intake.import_bytes(name, data, actor=user)
-    claimed, run = (
-        intake.after_patient_upload(user=user, file_name=name, since=started) if report.ok else (0, None)
-    )
+def _patient_report(name: str, data: bytes, user: Any, site: Site | None) -> dict[str, Any]:
+    report, run = patients_intake.upload(name, data, user=user, site=site)
     units = [u.as_dict() for u in report.units]
     errors = [e for u in units for e in u["errors"]]
     imported = {k: v for u in units for k, v in u["rows"].items()}
@@ -126,7 +122,8 @@ def _patient_report(name: str, data: bytes, user: Any) -> dict[str, Any]:
         "errors_total": len(errors),
         "summary": _summary(errors),
         "notes": [{"value": f"{k}: {v}"} for u in units for k, v in u["unmapped"].items()][:ERRORS_SHOWN],
-        "claimed": claimed,
+        "sites": {k: v for u in units for k, v in u["sites"].items()},
+        "without_site": sum(u["without_site"] for u in units),
         "run": run,
     }
 
@@ -135,14 +132,18 @@ def _patient_report(name: str, data: bytes, user: Any) -> dict[str, Any]:
 @coordinator_page
 def import_page(request: HttpRequest) -> HttpResponse:
     """Upload files; each is imported whole or rejected whole, and the report says which and why."""
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST or None, request.FILES or None, user=user_of(request))
     reports: list[dict[str, Any]] = []
     status = 200
     if request.method == "POST":
         if form.is_valid():
-            user = user_of(request)
-            read = _trial_report if form.cleaned_data["kind"] == "trials" else _patient_report
-            reports = [read(f.name or "upload", f.read(), user) for f in form.cleaned_data["uploads"]]
+            user, site = user_of(request), form.cleaned_data["site"]
+            reports = [
+                _trial_report(f.name or "upload", f.read(), user)
+                if form.cleaned_data["kind"] == "trials"
+                else _patient_report(f.name or "upload", f.read(), user, site)
+                for f in form.cleaned_data["uploads"]
+            ]
             if not all(r["ok"] for r in reports):
                 status = 400
         else:

@@ -21,8 +21,10 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from tqdm import tqdm
 
+from apps.accounts.models import Site
 from apps.audit import services as audit
 from apps.matching import services as matching
+from apps.matching.models import MatchRun
 
 from .fhir.common import iter_references
 from .fhir.facts import Location, Problem, ReadError
@@ -31,6 +33,8 @@ from .fhir.parallel import Errors, default_workers, validated
 from .fhir.references import BROKEN, RESOLVED, ReferenceIndex
 from .fhir.sources import Entry, bundle_entries, load_bundle, ndjson_entries, ndjson_type
 from .fhir.validation import CLINICAL_TYPES
+from .models import Patient
+from .placement import Organization, organization_of, place
 from .store import FactWriter
 
 logger = logging.getLogger(__name__)
@@ -55,6 +59,10 @@ class FileReport:
     rows: Counter[str] = field(default_factory=Counter)
     notes: Counter[str] = field(default_factory=Counter)  # "kind: value" -> count
     problems: list[Problem] = field(default_factory=list)
+    sites: Counter[str] = field(default_factory=Counter)  # site code -> the unit's patients there
+    without_site: int = 0  # the unit's patients no site's coordinators see
+    patient_ids: set[int] = field(default_factory=set)  # created or changed
+    organizations: dict[str, Organization | None] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -70,6 +78,8 @@ class FileReport:
             "rows": dict(sorted(self.rows.items())),
             "unmapped": dict(sorted(self.notes.items())),
             "errors": [p.as_dict() for p in self.problems],
+            "sites": dict(sorted(self.sites.items())),
+            "without_site": self.without_site,
         }
 
 
@@ -104,24 +114,46 @@ class _Rejected(Exception):
 
 # --- public API --------------------------------------------------------------------------------------
 def import_paths(
-    paths: Iterable[str | Path], *, actor: Actor = None, progress: bool = False, workers: int | None = None
+    paths: Iterable[str | Path],
+    *,
+    actor: Actor = None,
+    progress: bool = False,
+    workers: int | None = None,
+    default_site: Site | None = None,
 ) -> ImportReport:
     """Import Bundle files, NDJSON files or folders of either; each unit commits or is refused on its own.
 
     `workers`: processes validating resources ahead of the import (default: one fewer than the CPUs,
     at most 4; 0 validates in this process). The outcome is the same whatever the number.
+    A patient's site is its managingOrganization's (placement.py), else `default_site` if it has none.
     """
     report = ImportReport()
     workers = default_workers() if workers is None else workers
     for unit in _discover([Path(p) for p in paths], report):
-        report.units.append(_import_unit(unit, actor=actor, progress=progress, workers=workers))
+        report.units.append(
+            _import_unit(unit, actor=actor, progress=progress, workers=workers, default_site=default_site)
+        )
     return report
 
 
-def import_bytes(name: str, data: bytes, *, actor: Actor = None) -> ImportReport:
+def import_bytes(
+    name: str, data: bytes, *, actor: Actor = None, default_site: Site | None = None
+) -> ImportReport:
     """Import one uploaded file (a Bundle, or NDJSON when the name ends in .ndjson)."""
     kind = "ndjson" if name.lower().endswith(".ndjson") else "bundle"
-    return ImportReport(units=[_import_unit(_Unit(Path(name).name, kind, data=data), actor=actor)])
+    unit = _Unit(Path(name).name, kind, data=data)
+    return ImportReport(units=[_import_unit(unit, actor=actor, default_site=default_site)])
+
+
+def upload(name: str, data: bytes, *, user: Actor, site: Site | None) -> tuple[ImportReport, MatchRun | None]:
+    """A coordinator's upload: import the file (patients without a managing organization of a known site go
+    to `site`, the uploader's), then match its created or changed patients against all recruiting trials."""
+    report = import_bytes(name, data, actor=user, default_site=site)
+    changed = sorted({pk for unit in report.units for pk in unit.patient_ids})
+    if not report.ok or not changed:
+        return report, None
+    runs = matching.rematch_after_import(patients=Patient.objects.filter(pk__in=changed))
+    return report, (runs[0] if runs else None)
 
 
 # --- units -------------------------------------------------------------------------------------------
@@ -192,7 +224,9 @@ def _entries(unit: _Unit, bundle: list[Any] | None) -> Iterator[Entry]:
             yield from ndjson_entries(_label(unit, path), stream)
 
 
-def _import_unit(unit: _Unit, *, actor: Actor, progress: bool = False, workers: int = 0) -> FileReport:
+def _import_unit(
+    unit: _Unit, *, actor: Actor, progress: bool = False, workers: int = 0, default_site: Site | None = None
+) -> FileReport:
     report = FileReport(unit.name, [_label(unit, p) for p in unit.paths] or [unit.name])
     report.problems = _size_problems(unit)
     bundle: list[Any] | None = None
@@ -201,7 +235,7 @@ def _import_unit(unit: _Unit, *, actor: Actor, progress: bool = False, workers: 
         bundle, report.problems = load_bundle(unit.name, raw)
     if report.problems:
         return _refuse(report, actor)
-    index, medications, total = _index(unit, bundle, report)
+    index, medications, organizations, total = _index(unit, bundle, report)
     if report.problems:
         return _refuse(report, actor)
     writer = FactWriter()
@@ -210,13 +244,15 @@ def _import_unit(unit: _Unit, *, actor: Actor, progress: bool = False, workers: 
         with transaction.atomic():
             entries = tqdm(stream, total=total, disable=not progress, unit="res", desc=unit.name, leave=False)
             for entry, errors in entries:
-                _import_entry(entry, errors, index, medications, writer, report)
+                _import_entry(entry, errors, index, medications, organizations, writer, report)
                 if len(report.problems) >= MAX_PROBLEMS:
                     break
             if report.problems:
                 raise _Rejected
             writer.finish()
             report.rows.update(writer.counts)
+            report.patient_ids = set(writer.changed)
+            report.sites, report.without_site = place(report.organizations, default_site)
             matching.rematch_later(patient_ids=writer.changed)
             audit.record(
                 actor=actor,
@@ -224,7 +260,12 @@ def _import_unit(unit: _Unit, *, actor: Actor, progress: bool = False, workers: 
                 action="patients.import",
                 object_type="file",
                 object_id=unit.name[:200],
-                details={"resources": dict(report.resources), "rows": dict(report.rows)},
+                details={
+                    "resources": dict(report.resources),
+                    "rows": dict(report.rows),
+                    "sites": dict(report.sites),
+                    "without_site": report.without_site,
+                },
             )
     except _Rejected:
         return _refuse(report, actor)
@@ -257,10 +298,12 @@ def _refuse(report: FileReport, actor: Actor) -> FileReport:
 
 def _index(
     unit: _Unit, bundle: list[Any] | None, report: FileReport
-) -> tuple[ReferenceIndex, dict[str, Any], int]:
-    """First pass: which resources the unit holds (for references); unreadable lines and entries."""
+) -> tuple[ReferenceIndex, dict[str, Any], dict[str, Any], int]:
+    """First pass: which resources the unit holds (for references), its Medications and Organizations by
+    key and fullUrl; unreadable lines and entries."""
     index = ReferenceIndex()
     medications: dict[str, Any] = {}
+    organizations: dict[str, Any] = {}
     total = 0
     for entry in _entries(unit, bundle):
         total += 1
@@ -279,13 +322,14 @@ def _index(
                     Problem.at(entry.where, f"duplicate {rtype} id", f"{rtype}.id", "duplicate")
                 )
             key = index.add(rtype, rid, entry.full_url)
-            if rtype == "Medication":
-                medications[key] = entry.resource
+            kept = {"Medication": medications, "Organization": organizations}.get(rtype)
+            if kept is not None:
+                kept[key] = entry.resource
                 if entry.full_url:
-                    medications[entry.full_url] = entry.resource
+                    kept[entry.full_url] = entry.resource
         if len(report.problems) >= MAX_PROBLEMS:
             break
-    return index, medications, total
+    return index, medications, organizations, total
 
 
 def _import_entry(
@@ -293,6 +337,7 @@ def _import_entry(
     errors: Errors,
     index: ReferenceIndex,
     medications: dict[str, Any],
+    organizations: dict[str, Any],
     writer: FactWriter,
     report: FileReport,
 ) -> None:
@@ -350,6 +395,7 @@ def _import_entry(
     for fact in reading.facts:
         if rtype == "Patient":
             writer.add_patient(fact, source_file)
+            report.organizations[fact.key] = _organization(fact.managing_organization, index, organizations)
             continue
         if hasattr(fact, "condition") and fact.condition:
             status, target = index.resolve(fact.condition)
@@ -357,4 +403,13 @@ def _import_entry(
         writer.add(fact, subject_key, source_file)
 
 
-__all__ = ["FileReport", "ImportReport", "Location", "import_bytes", "import_paths"]
+def _organization(
+    reference: dict[str, Any] | None, index: ReferenceIndex, organizations: dict[str, Any]
+) -> Organization | None:
+    if reference is None:
+        return None
+    _, target = index.resolve(str(reference.get("reference") or ""))
+    return organization_of(reference, organizations.get(target))
+
+
+__all__ = ["FileReport", "ImportReport", "Location", "import_bytes", "import_paths", "upload"]

@@ -317,3 +317,21 @@ def notify_due_deferrals(*, today: dt.date) -> int:
             dedupe_key=f"due:{s.pk}:{s.deferred_until}",
         )
     return made
+
+
+def notify_reopened(*, trial: Trial, arm: Arm | None = None) -> int:
+    """Tell each follower of `trial` that it (or its `arm`) reopened to accrual. Called by the trial import
+    in its transaction when the status moves from closed to open; each reopening is its own event."""
+    what = f"Arm {arm.code} of {trial.trial_id}" if arm is not None else trial.trial_id
+    link = reverse("coordinator:trial-detail", args=[trial.pk])
+    when = timezone.now().isoformat()
+    made = 0
+    for follow_row in TrialFollow.objects.filter(trial=trial).select_related("user"):
+        made += notify(
+            user=follow_row.user,
+            kind=Notification.Kind.REOPENED,
+            message=f"{what} reopened to accrual",
+            link=link,
+            dedupe_key=f"reopened:{trial.pk}:{arm.pk if arm is not None else 0}:{when}",
+        )
+    return made

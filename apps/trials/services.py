@@ -20,10 +20,11 @@ from apps.audit import services as audit
 from apps.audit.reasons import safe_reason
 from apps.matching import selectors as matching_selectors
 from apps.matching import services as matching
+from apps.screening import services as screening
 
 from . import importers
 from .importers import ArmRecord, Problem, TrialRecord
-from .models import Arm, CriteriaVersion, Trial, TrialLocation, text_digest
+from .models import Arm, CriteriaVersion, Trial, TrialLocation, TrialQuerySet, text_digest
 
 ACTOR_LABEL = "import_trials"
 
@@ -200,6 +201,7 @@ def _save_trial(
         "raw": record.raw,
     }
     trial = Trial.objects.filter(trial_id=record.trial_id).first()
+    reopened = trial is not None and _reopens(trial.overall_status, values["overall_status"])
     if trial is None:
         trial = Trial(trial_id=record.trial_id, **values)
         trial.full_clean(validate_unique=False, validate_constraints=False)
@@ -221,6 +223,8 @@ def _save_trial(
         if changed:
             trial.full_clean(validate_unique=False, validate_constraints=False)
             trial.save(update_fields=[*changed_fields, "updated_at"])
+    if reopened:
+        screening.notify_reopened(trial=trial)
     changed |= _sync_arms(trial, record.arms)
     changed |= _sync_sites(trial, record.sites)
     if _new_version_if_changed(trial, record, actor, report):
@@ -234,6 +238,12 @@ def _save_trial(
         report.updated += 1
     else:
         report.unchanged += 1
+
+
+def _reopens(old: str, new: str) -> bool:
+    """A trial that had closed (not a new one) opens to accrual again."""
+    opened = ("RECRUITING", "ENROLLING_BY_INVITATION")
+    return bool(old) and old not in TrialQuerySet.RECRUITING_STATUSES and new in opened
 
 
 def _sync_arms(trial: Trial, records: list[ArmRecord]) -> bool:
@@ -267,10 +277,13 @@ def _sync_arms(trial: Trial, records: list[ArmRecord]) -> bool:
         else:
             differing = [name for name, value in values.items() if getattr(arm, name) != value]
             if differing:
+                reopened = arm.status == Arm.Status.CLOSED and record.status == Arm.Status.OPEN
                 for name in differing:
                     setattr(arm, name, values[name])
                 arm.save(update_fields=differing)
                 changed = True
+                if reopened:
+                    screening.notify_reopened(trial=trial, arm=arm)
         saved[record.code] = arm
     return changed
 

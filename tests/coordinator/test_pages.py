@@ -292,8 +292,37 @@ def test_uploaded_patients_get_the_uploaders_site_and_are_matched(
     assert response.status_code == 200, response.content.decode()[:2000]
     new = Patient.objects.get(key="pt-new")
     assert new.site == clinic.site
-    assert "now belong to your site" in response.content.decode()
+    assert f"Patients by site: {clinic.site.code} 1." in response.content.decode()
     assert new.matches.filter(trial=clinic.trial).exists()
+
+
+def test_uploaded_patients_of_a_known_managing_organization_go_to_its_site(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.accounts.models import Site
+    from apps.patients.models import Patient
+    from tests.patients.builders import bundle, patient
+
+    clinic = build_clinic(django_capture_on_commit_callbacks)
+    other = Site.objects.create(code="riverside", name="Riverside Cancer Centre")
+    fhir = bundle(
+        patient("pt-theirs", managingOrganization={"display": "Riverside Cancer Centre"}),
+        patient("pt-ours", managingOrganization={"display": "Somewhere unknown"}),
+    )
+    upload = SimpleUploadedFile("two.json", json.dumps(fhir).encode())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = clinic.client().post(reverse("coordinator:import"), {"kind": "patients", "upload": upload})
+
+    assert response.status_code == 200
+    assert Patient.objects.get(key="pt-theirs").site == other
+    assert Patient.objects.get(key="pt-ours").site == clinic.site
+    page = clinic.client().get(reverse("coordinator:patient-list"), {"q": "pt-"}).content.decode()
+    assert "pt-ours" in page and "pt-theirs" not in page
 
 
 def test_a_failed_run_says_why(django_capture_on_commit_callbacks: Any) -> None:

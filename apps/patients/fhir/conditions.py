@@ -35,6 +35,7 @@ def read_patient(resource: dict[str, Any], source_id: str, key: str) -> Reading:
         )
         if kind in _MRN_TYPES and not mrn:
             mrn = str(ident["value"])
+    organization = resource.get("managingOrganization")
     fact = PatientFact(
         source_id=source_id,
         key=key,
@@ -49,6 +50,7 @@ def read_patient(resource: dict[str, Any], source_id: str, key: str) -> Reading:
         email=_telecom(resource.get("telecom") or [], "email"),
         identifiers=identifiers,
         **race_and_ethnicity(resource),
+        managing_organization=organization if isinstance(organization, dict) else None,
     )
     return Reading(facts=[fact])
 

@@ -93,6 +93,7 @@ class PatientFact:
     race_text: str = ""
     ethnicity: str = "unknown"
     ethnicity_text: str = ""
+    managing_organization: dict[str, Any] | None = None  # the Patient.managingOrganization reference
 
 
 @dataclass
