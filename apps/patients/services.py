@@ -217,6 +217,7 @@ def _import_unit(unit: _Unit, *, actor: Actor, progress: bool = False, workers: 
                 raise _Rejected
             writer.finish()
             report.rows.update(writer.counts)
+            matching.mark_features_stale(writer.changed)
             matching.rematch_later(patient_ids=writer.changed)
             audit.record(
                 actor=actor,

@@ -15,6 +15,7 @@ from .explain import (
 )
 from .export import FORMATS as EXPORT_FORMATS
 from .export import ExportError, current_matches, current_rows, export_matches
+from .features import mark_stale as mark_features_stale
 from .plans import CriteriaError, Plan, plans_for
 from .results import StoredPair, stored_pairs
 from .runs import (
@@ -42,6 +43,7 @@ __all__ = [
     "explain",
     "export_matches",
     "fail_run",
+    "mark_features_stale",
     "on_criteria_version",
     "on_patient_changed",
     "plans_for",
