@@ -24,7 +24,7 @@ AS_OF = dt.date(2026, 11, 1)
 
 
 def test_a_snapshot_saved_as_bytes_split_and_joined_judges_as_the_records_do() -> None:
-    people, criteria_list = patients(200, seed=4), trials(12, seed=4)
+    people, criteria_list = patients(200, seed=7), trials(12, seed=7)
     direct = match_all(criteria_list, people, AS_OF, verdicts=True)
     parts = [Snapshot.from_bytes(Snapshot.of(people[i : i + 64]).to_bytes()) for i in range(0, 200, 64)]
 
@@ -35,7 +35,7 @@ def test_a_snapshot_saved_as_bytes_split_and_joined_judges_as_the_records_do() -
     assert np.allclose(direct.score, joined.score)
     assert (direct.first_failed == joined.first_failed).all()
     assert (some.status == direct.status[:, ::3]).all() and np.allclose(some.score, direct.score[:, ::3])
-    assert 0 < (direct.status > 0).sum() < direct.status.size
+    assert 0 < (direct.status == 2).sum() and 0 < (direct.status == 1).sum()
 
 
 def test_facts_dated_after_the_match_date_are_left_out_of_a_snapshot_judged_earlier() -> None:
