@@ -69,6 +69,42 @@ class Table:
             self._memo[key] = values
         return self._memo[key]
 
+    def per_view(
+        self, fields: tuple[str, ...], key: Any, fn: Callable[[Any], Any], dtype: Any = np.int8
+    ) -> np.ndarray:
+        """`per_sig` for an `fn` that reads only these fields of a fact: judged once per distinct combination
+        of their values (fewer than distinct facts), in this store and the next ones of the process."""
+        memo_key = ("view", fields, key)
+        if memo_key not in self._memo:
+            view_of, views, ids = self._views(fields)
+            table = f"{self.name}:{','.join(fields)}"
+            if ids is not None:
+                answers = _SHARED.answers(table, key, ids, [v.fact for v in views], fn, dtype)
+            else:
+                answers = np.fromiter((fn(v.fact) for v in views), dtype=dtype, count=len(views))
+            self._memo[memo_key] = answers[view_of] if len(view_of) else answers[:0]
+        return self._memo[memo_key]
+
+    def _views(self, fields: tuple[str, ...]) -> tuple[I64, list[_View], I64 | None]:
+        """Per representative its view's index, the distinct views, and their ids in the process memo."""
+        found = self._memo.get(("views", fields))
+        if found is None:
+            get = attrgetter(*fields)
+            index: dict[Any, int] = {}
+            views: list[_View] = []
+            view_of = np.empty(len(self.reps), dtype=np.int64)
+            for i, rep in enumerate(self.reps):
+                k = get(rep)
+                at = index.get(k)
+                if at is None:
+                    at = index[k] = len(views)
+                    views.append(_View(k, rep))
+                view_of[i] = at
+            table = f"{self.name}:{','.join(fields)}"
+            ids = _SHARED.ids(table, [v.key for v in views]) if self.name else None
+            found = self._memo[("views", fields)] = (view_of, views, ids)
+        return found
+
     def _process_ids(self) -> I64 | None:
         """Each representative's id in this process's registry of distinct facts of the table (None when
         the table is unnamed or a fact cannot be hashed)."""
@@ -113,6 +149,14 @@ class Table:
             np.minimum.at(out, self.owner[rows], values[rows])
             out[out == 99] = default
         return out
+
+
+@dataclass(frozen=True)
+class _View:
+    """One distinct combination of field values (`key`) and a fact that has it."""
+
+    key: Any
+    fact: Any
 
 
 class _ProcessMemo:
