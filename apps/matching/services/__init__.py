@@ -11,6 +11,7 @@ from .explain import (
     rematch_criteria_versions,
     rematch_later,
     rematch_patients,
+    rematch_trials,
     run_summary,
 )
 from .export import FORMATS as EXPORT_FORMATS
@@ -51,6 +52,7 @@ __all__ = [
     "rematch_criteria_versions",
     "rematch_later",
     "rematch_patients",
+    "rematch_trials",
     "request_run",
     "requeue_all_stalled",
     "requeue_stalled",
