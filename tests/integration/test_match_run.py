@@ -207,7 +207,7 @@ def test_a_changed_fact_reaches_workers_elsewhere_through_the_feature_store(
     )
     (person,) = [e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == "Patient"]
     patient = Patient.objects.get(key=person["id"])
-    assert Match.objects.filter(patient=patient, trial__trial_id="NCT01638676").exists()  # eligible or possible
+    assert Match.objects.filter(patient=patient, trial__trial_id="NCT01638676").exists()  # not ineligible
     block = FeatureBlock.objects.get(block=features.blocks_of([patient.pk])[0])
     person["birthDate"] = "2020-01-01"  # a child now: too young for the trial
     (tmp_path / "younger.json").write_text(json.dumps(doc))

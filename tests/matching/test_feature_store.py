@@ -35,7 +35,7 @@ def test_a_snapshot_saved_as_bytes_split_and_joined_judges_as_the_records_do() -
     assert np.allclose(direct.score, joined.score)
     assert (direct.first_failed == joined.first_failed).all()
     assert (some.status == direct.status[:, ::3]).all() and np.allclose(some.score, direct.score[:, ::3])
-    assert 0 < (direct.status == 2).sum() and 0 < (direct.status == 1).sum()
+    assert (direct.status == 2).any() and (direct.status == 1).any()
 
 
 def test_facts_dated_after_the_match_date_are_left_out_of_a_snapshot_judged_earlier() -> None:

@@ -49,6 +49,7 @@ class Table:
     reps: list[Any]  # one representative fact per signature (date and source cleared)
     cols: dict[str, np.ndarray] = field(default_factory=dict)
     _memo: dict[Any, np.ndarray] = field(default_factory=dict)
+    _view_memo: dict[tuple[str, ...], tuple[I64, list[_View], I64 | None]] = field(default_factory=dict)
     name: str = ""  # the FeatureStore attribute: names the process-wide memo of per-fact answers
     _ids: I64 | None = None
     _ids_done: bool = False
@@ -87,7 +88,7 @@ class Table:
 
     def _views(self, fields: tuple[str, ...]) -> tuple[I64, list[_View], I64 | None]:
         """Per representative its view's index, the distinct views, and their ids in the process memo."""
-        found = self._memo.get(("views", fields))
+        found = self._view_memo.get(fields)
         if found is None:
             get = attrgetter(*fields)
             index: dict[Any, int] = {}
@@ -102,7 +103,7 @@ class Table:
                 view_of[i] = at
             table = f"{self.name}:{','.join(fields)}"
             ids = _SHARED.ids(table, [v.key for v in views]) if self.name else None
-            found = self._memo[("views", fields)] = (view_of, views, ids)
+            found = self._view_memo[fields] = (view_of, views, ids)
         return found
 
     def _process_ids(self) -> I64 | None:
@@ -495,5 +496,11 @@ class FeatureStore:
             age_years=age_y,
             age_months=age_m,
             sex=snapshot.sex,
-            **tables,
+            diagnoses=tables["diagnoses"],
+            labs=tables["labs"],
+            performance=tables["performance"],
+            findings=tables["findings"],
+            biomarkers=tables["biomarkers"],
+            therapies=tables["therapies"],
+            pregnancy=tables["pregnancy"],
         )

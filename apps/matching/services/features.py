@@ -82,10 +82,10 @@ def snapshot(patient_ids: Iterable[int]) -> tuple[Snapshot, npt.NDArray[np.int64
         rows = FeatureBlock.objects.filter(block__in=blocks[start : start + _BATCH]).values_list(
             "block", "version", "built_version", "patient_ids", "payload"
         )
-        for block, version, built, ids, payload in rows:
-            if built == version and payload is not None:
+        for block, version, built, stored_ids, payload in rows:
+            if built == version and payload is not None and stored_ids is not None:
                 found[block] = (
-                    np.frombuffer(bytes(ids), dtype=np.int64),
+                    np.frombuffer(bytes(stored_ids), dtype=np.int64),
                     Snapshot.from_bytes(bytes(payload)),
                 )
     # A patient created without `mark_stale` is not in its block yet: the block is rebuilt.
