@@ -153,6 +153,7 @@ def _measure(seed: int) -> dict[str, object]:
     chosen = list(
         Trial.objects.recruiting()
         .filter(source="ctgov", criteria_versions__isnull=False)
+        .distinct()
         .order_by("trial_id")
     )
     out: dict[str, object] = {"patients_in_database": Patient.objects.count()}
