@@ -430,17 +430,17 @@ def _decode_reps(encoded: dict[str, Any]) -> list[Any]:
     rows = encoded["rows"]
     if encoded["type"] == "tuple":
         return [tuple(r) if isinstance(r, list) else r for r in rows]
-    kind = _FACT_TYPES[encoded["type"]]
+    kind: Any = _FACT_TYPES[encoded["type"]]
     names = [f.name for f in dataclasses.fields(kind)]
-
-    def value(name: str, v: Any) -> Any:
-        if isinstance(v, list):
-            return tuple(v)
-        if name in _DATE_FIELDS and isinstance(v, str):
-            return dt.date.fromisoformat(v)
-        return v
-
-    return [kind(**{n: value(n, v) for n, v in zip(names, row, strict=True)}) for row in rows]
+    dates = [i for i, name in enumerate(names) if name in _DATE_FIELDS]
+    out = []
+    for row in rows:
+        values: list[Any] = [tuple(v) if v.__class__ is list else v for v in row]
+        for i in dates:
+            if isinstance(values[i], str):
+                values[i] = dt.date.fromisoformat(values[i])
+        out.append(kind(*values))
+    return out
 
 
 @dataclass

@@ -7,12 +7,15 @@ after the commit; `snapshot` reads a chunk's blocks in bulk and rebuilds any tha
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from functools import partial
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from apps.patients.models import Patient
@@ -74,20 +77,30 @@ def build(blocks: Sequence[int]) -> dict[int, tuple[npt.NDArray[np.int64], Snaps
 
 def snapshot(patient_ids: Iterable[int]) -> tuple[Snapshot, npt.NDArray[np.int64]]:
     """The features of these patients (those that exist), read from their blocks in bulk, and their primary
-    keys in snapshot order (ascending). Stale or missing blocks are rebuilt first."""
+    keys in snapshot order (ascending). Stale or missing blocks are rebuilt first; a block this process
+    decoded at its current version is not read again."""
     wanted = np.unique(np.fromiter((int(pk) for pk in patient_ids), dtype=np.int64))
     blocks = blocks_of(wanted.tolist())
     found: dict[int, tuple[npt.NDArray[np.int64], Snapshot]] = {}
     for start in range(0, len(blocks), _BATCH):
-        rows = FeatureBlock.objects.filter(block__in=blocks[start : start + _BATCH]).values_list(
-            "block", "version", "built_version", "patient_ids", "payload"
-        )
-        for block, version, built, stored_ids, payload in rows:
-            if built == version and payload is not None and stored_ids is not None:
-                found[block] = (
+        batch = blocks[start : start + _BATCH]
+        current = FeatureBlock.objects.filter(block__in=batch, built_version=F("version"))
+        # A build is named by its version and time: a version number alone can come back (SQLite tests).
+        builds = {b: (b, v, at) for b, v, at in current.values_list("block", "version", "built_at")}
+        for block, build_key in builds.items():
+            if build_key in _DECODED:
+                _DECODED.move_to_end(build_key)
+                found[block] = _DECODED[build_key]
+        unread = [b for b in builds if b not in found]
+        rows = current.filter(block__in=unread).values_list("block", "patient_ids", "payload")
+        for block, stored_ids, payload in rows:
+            if stored_ids is not None and payload is not None:
+                found[block] = _DECODED[builds[block]] = (
                     np.frombuffer(bytes(stored_ids), dtype=np.int64),
                     Snapshot.from_bytes(bytes(payload)),
                 )
+        while len(_DECODED) > _DECODED_SIZE:
+            _DECODED.popitem(last=False)
     # A patient created without `mark_stale` is not in its block yet: the block is rebuilt.
     block_of = wanted // BLOCK_PATIENTS
     missing = [b for b in blocks if b not in found or not np.isin(wanted[block_of == b], found[b][0]).all()]
@@ -101,3 +114,8 @@ def snapshot(patient_ids: Iterable[int]) -> tuple[Snapshot, npt.NDArray[np.int64
         pks.append(ids[at])
     joined = Snapshot.join(parts)
     return joined, np.concatenate(pks) if pks else np.zeros(0, dtype=np.int64)
+
+
+# Blocks decoded by this process, by (block, version, built_at): read-only once made.
+_DECODED: OrderedDict[tuple[int, int, Any], tuple[npt.NDArray[np.int64], Snapshot]] = OrderedDict()
+_DECODED_SIZE = 400  # about 200,000 patients
