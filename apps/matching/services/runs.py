@@ -308,7 +308,7 @@ def _plans_by_version(digests: dict[int, str], include_closed: bool) -> list[Pla
 
 def _version_digests(version_pks: Sequence[int]) -> dict[int, str] | None:
     """Per version, a digest of everything `plans_for` reads of it (its criteria and structured fields,
-    its trial's age and sex fields, the trial's arms), hashed by PostgreSQL; None elsewhere (no caching
+    its trial's key, age and sex fields, the trial's arms), hashed by PostgreSQL; None elsewhere (no caching
     across runs)."""
     if connection.vendor != "postgresql" or not version_pks:
         return None
@@ -318,7 +318,8 @@ def _version_digests(version_pks: Sequence[int]) -> dict[int, str] | None:
             """
             SELECT v.id, md5(
                 v.id || ':' || v.number || ':' || md5(COALESCE(v.parsed::text, '~')) || ':'
-                || md5(COALESCE(v.structured::text, '~')) || ':' || md5(v.text) || ':' || t.trial_id || ':'
+                || md5(COALESCE(v.structured::text, '~')) || ':' || md5(v.text) || ':' || t.id || ':'
+                || t.trial_id || ':'
                 || COALESCE(t.min_age_years::text, '') || ':' || COALESCE(t.max_age_years::text, '') || ':'
                 || t.sex || ':' || COALESCE((
                     SELECT string_agg(a.id || '/' || a.code || '/' || a.status || '/'
