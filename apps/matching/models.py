@@ -317,3 +317,23 @@ class IneligibleBlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.size} ineligible pairs of run {self.run_id} chunk {self.chunk_index}"
+
+
+class FeatureBlock(models.Model):
+    """The matcher's columnar features (`engine.Snapshot` as bytes) of the patients whose primary keys fall
+    in one block (`services.features.BLOCK_PATIENTS` consecutive keys), built from the fact tables and read
+    by workers in bulk: workers on other machines share it through the database.
+
+    `version` is bumped in the transaction that changes a patient's facts; `payload` and `patient_ids`
+    (int64 primary keys, in the snapshot's order) are current when `built_version` equals it.
+    """
+
+    block = models.PositiveIntegerField(primary_key=True)
+    version = models.PositiveBigIntegerField(default=1)
+    built_version = models.PositiveBigIntegerField(null=True, blank=True)
+    patient_ids = models.BinaryField(null=True, blank=True)
+    payload = models.BinaryField(null=True, blank=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"feature block {self.block} (version {self.version})"

@@ -60,13 +60,22 @@ def score_array(
     n_applicable: npt.NDArray[np.int16],
 ) -> npt.NDArray[np.float64]:
     """`score` over arrays (mfit NaN where None), with the same arithmetic."""
-    fit = np.where(np.isnan(mfit), pfit, (mfit + pfit) / 2.0)
-    safe = np.maximum(n_applicable, 1).astype(np.float64)
-    known = np.where(n_applicable > 0, 1.0 - n_unknown / safe, 1.0)
-    q = 0.5 * fit + 0.5 * known
+    # In place, with few temporaries (these are trials x patients); with no applicable criterion there is
+    # no unknown either, so the share known is 1 - 0/1 = 1.
+    fit = np.add(mfit, pfit)
+    fit /= 2.0
+    np.copyto(fit, pfit, where=np.isnan(mfit))
+    known = np.divide(n_unknown, np.maximum(n_applicable, 1), dtype=np.float64)
+    np.subtract(1.0, known, out=known)
+    fit *= 0.5
+    known *= 0.5
+    fit += known
     floors = np.array([BANDS[0][0], BANDS[1][0], BANDS[2][0]])
     widths = np.array([BANDS[0][1], BANDS[1][1], BANDS[2][1]])
-    return np.asarray(np.take(floors, status) + np.take(widths, status) * q, dtype=np.float64)
+    out = np.take(widths, status)
+    out *= fit
+    out += np.take(floors, status)
+    return out
 
 
 def rank(scores: Sequence[float] | npt.NDArray[np.float64]) -> list[int]:

@@ -168,9 +168,11 @@ def patients(n: int, seed: int = 0, as_of: dt.date = dt.date(2026, 11, 1)) -> li
                     )
                 )
         labs = []
-        if rng.random() < 0.85:
+        if rng.random() < 0.92:
+            # Most panels are recent enough for a trial's look-back window (28 days), some are not.
+            lab_day = when(0, 27) if rng.random() < 0.95 else when(29, 90)
             for loinc, unit, low, high, mean, sd in LABS:
-                if rng.random() < 0.9:
+                if rng.random() < 0.95:
                     value = round(max(0.05, rng.gauss(mean, sd)), 2)
                     labs.append(
                         LabFact(
@@ -180,7 +182,7 @@ def patients(n: int, seed: int = 0, as_of: dt.date = dt.date(2026, 11, 1)) -> li
                             low,
                             high,
                             source=f"Observation/{key}-{loinc}",
-                            date=when(0, 50),
+                            date=lab_day,
                         )
                     )
             if rng.random() < 0.8:
@@ -195,7 +197,7 @@ def patients(n: int, seed: int = 0, as_of: dt.date = dt.date(2026, 11, 1)) -> li
                 )
         performance = []
         r = rng.random()
-        if r < 0.7:
+        if r < 0.8:
             performance.append(
                 PerformanceFact(
                     "ECOG",
@@ -204,15 +206,15 @@ def patients(n: int, seed: int = 0, as_of: dt.date = dt.date(2026, 11, 1)) -> li
                     date=when(0, 90),
                 )
             )
-        elif r < 0.8:
+        elif r < 0.9:
             performance.append(
                 PerformanceFact(
                     "KPS", rng.choice((60, 70, 80, 90, 100)), source=f"Observation/{key}-k", date=when(0, 90)
                 )
             )
         findings = []
-        if rng.random() < 0.6:
-            tested = rng.sample(PANEL, rng.randint(3, len(PANEL)))
+        if rng.random() < 0.75:
+            tested = PANEL if rng.random() < 0.5 else rng.sample(PANEL, rng.randint(3, len(PANEL)))
             found = {}
             for gene, protein, short, codon, exon, klass in VARIANTS:
                 if gene in tested and gene not in found and rng.random() < 0.08:
@@ -322,7 +324,7 @@ def patients(n: int, seed: int = 0, as_of: dt.date = dt.date(2026, 11, 1)) -> li
                     )
                 )
         pregnancy = []
-        if sex == "female" and age < 50 and rng.random() < 0.4:
+        if sex == "female" and age < 50 and rng.random() < 0.8:
             pregnancy.append(
                 PregnancyFact(
                     "pregnant" if rng.random() < 0.02 else "not_pregnant",
@@ -419,7 +421,7 @@ def trial(rng: random.Random) -> list[dict[str, Any]]:
         "age",
         {"min": rng.choice((18, 18, 18, 12)), "unit": "a", **({"max": 75} if rng.random() < 0.1 else {})},
     )
-    if rng.random() < 0.15:
+    if rng.random() < 0.3:
         add("diagnosis", {"any_solid": True})
     else:
         add("diagnosis", {"oncotree": sorted(set(rng.choices(codes, weights, k=rng.choice((1, 1, 2)))))})
@@ -449,7 +451,7 @@ def trial(rng: random.Random) -> list[dict[str, Any]]:
         add("performance_status", {"scale": "ECOG", "max": rng.choice((1, 2))})
     else:
         add("performance_status", {"scale": "KPS", "min": rng.choice((60, 70))})
-    if rng.random() < 0.8:
+    if rng.random() < 0.6:
         add("measurement", {"loinc": "751-8", "min": rng.choice((1.0, 1.5)), "unit": "10*9/L"})
         add("measurement", {"loinc": "777-3", "min": rng.choice((75, 100)), "unit": "10*3/uL"})
         add("measurement", {"loinc": "718-7", "min": rng.choice((8, 9)), "unit": "g/dL"})
@@ -479,19 +481,20 @@ def trial(rng: random.Random) -> list[dict[str, Any]]:
         add("group", {}, operator="any", children=renal)
     if rng.random() < 0.2:
         add("prior_therapy", {"classes": ["platinum"], "min_lines": 1})
-    if rng.random() < 0.1:
+    if rng.random() < 0.05:
         add("prior_therapy", {"max_lines": rng.choice((0, 2, 3))})
-    add("measurable_disease", {}, computable=False)
+    if rng.random() < 0.2:
+        add("measurable_disease", {}, computable=False)
     add("administrative", {})
     if rng.random() < 0.3:
         add("prior_therapy", {"classes": ["anti_pd_1"]}, exclusion=True)
-    if rng.random() < 0.5:
+    if rng.random() < 0.25:
         add("washout", {"any_anticancer": True, "days": rng.choice((14, 21, 28))}, exclusion=True)
-    if rng.random() < 0.6:
+    if rng.random() < 0.2:
         add("condition", {"condition": "brain metastases", "qualifier": "active"}, exclusion=True)
-    if rng.random() < 0.3:
+    if rng.random() < 0.15:
         add("condition", {"condition": "interstitial lung disease"}, exclusion=True)
-    if rng.random() < 0.3:
+    if rng.random() < 0.15:
         children = [
             _c(f"E{len(exc) + 1}.1", "exclusion", "condition", {"condition": "hiv"}),
             _c(f"E{len(exc) + 1}.2", "exclusion", "condition", {"condition": "hepatitis b"}),
@@ -499,7 +502,7 @@ def trial(rng: random.Random) -> list[dict[str, Any]]:
         add("group", {}, exclusion=True, operator="any", children=children)
     if rng.random() < 0.8:
         add("pregnancy", {}, exclusion=True)
-    if rng.random() < 0.2:
+    if rng.random() < 0.1:
         add("life_expectancy", {}, computable=False)
     return inc + exc
 

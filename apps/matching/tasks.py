@@ -49,3 +49,9 @@ def rematch_patients(*, patient_ids: list[int]) -> None:
 def rematch_criteria_versions(*, version_ids: list[int]) -> None:
     """After an import committed: the trials of its new criteria versions against every patient."""
     services.rematch_criteria_versions(version_ids)
+
+
+@shared_task(name="matching.rematch_trials", **_RETRIED)
+def rematch_trials(*, trial_ids: list[int]) -> None:
+    """After an import committed: trials with an arm reopened against every patient."""
+    services.rematch_trials(trial_ids)

@@ -253,6 +253,7 @@ def _import_unit(
             report.rows.update(writer.counts)
             report.patient_ids = set(writer.changed)
             report.sites, report.without_site = place(report.organizations, default_site)
+            matching.mark_features_stale(writer.changed)
             matching.rematch_later(patient_ids=writer.changed)
             audit.record(
                 actor=actor,

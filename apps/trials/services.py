@@ -276,6 +276,8 @@ def _sync_arms(trial: Trial, records: list[ArmRecord]) -> bool:
             changed = True
         else:
             differing = [name for name, value in values.items() if getattr(arm, name) != value]
+            if arm.status == Arm.Status.CLOSED and record.status == Arm.Status.OPEN:
+                matching.rematch_later(trial_ids=[trial.pk])  # reopened: its patients may match again
             if differing:
                 reopened = arm.status == Arm.Status.CLOSED and record.status == Arm.Status.OPEN
                 for name in differing:

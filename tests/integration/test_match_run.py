@@ -12,8 +12,10 @@ import pytest
 
 from apps.audit.models import AuditEvent
 from apps.matching import services as matching
-from apps.matching.models import IneligibleBlock, Match, MatchChunk, MatchRun, VerdictPattern
+from apps.matching.models import FeatureBlock, IneligibleBlock, Match, MatchChunk, MatchRun, VerdictPattern
+from apps.matching.services import features
 from apps.patients import services as patients
+from apps.patients.models import Patient
 from apps.trials import services as trials
 from apps.trials.models import CriteriaVersion
 
@@ -177,6 +179,7 @@ def test_workers_elsewhere_give_exactly_the_results_of_an_in_process_run(
     in_process.refresh_from_db()
     assert in_process.status == MatchRun.Status.COMPLETED, in_process.failure_reason
     expected = actionable()
+    built = set(FeatureBlock.objects.values_list("block", "version", "built_version", "built_at"))
     elsewhere = tmp_path / "worker-home"
     elsewhere.mkdir()
     start_worker(concurrency=2, cwd=elsewhere)
@@ -186,3 +189,35 @@ def test_workers_elsewhere_give_exactly_the_results_of_an_in_process_run(
     assert run.status == MatchRun.Status.COMPLETED, run.failure_reason
     assert {p.run_id for p in matching.stored_pairs()} == {run.pk}
     assert expected and actionable() == expected
+    # The workers read the features the import stored in the database; they built none of their own.
+    assert built and all(version == b for _, version, b, _ in built)
+    assert set(FeatureBlock.objects.values_list("block", "version", "built_version", "built_at")) == built
+
+
+def test_a_changed_fact_reaches_workers_elsewhere_through_the_feature_store(
+    dev_set: None, shared_data: Any, start_worker: Any, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "worker-home"
+    elsewhere.mkdir()
+    start_worker(concurrency=1, cwd=elsewhere)
+    before = matching.wait_for_run(matching.request_run(as_of=AS_OF), timeout=300)
+    assert before.status == MatchRun.Status.COMPLETED, before.failure_reason
+    doc = json.loads(
+        (shared_data / "eval" / "matching_dev" / "patients" / "NCT01638676-elig.json").read_text()
+    )
+    (person,) = [e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == "Patient"]
+    patient = Patient.objects.get(key=person["id"])
+    assert Match.objects.filter(patient=patient, trial__trial_id="NCT01638676").exists()  # not ineligible
+    block = FeatureBlock.objects.get(block=features.blocks_of([patient.pk])[0])
+    person["birthDate"] = "2020-01-01"  # a child now: too young for the trial
+    (tmp_path / "younger.json").write_text(json.dumps(doc))
+
+    assert patients.import_paths([tmp_path / "younger.json"]).ok
+    after = matching.wait_for_run(matching.request_run(as_of=AS_OF, patients=[patient]), timeout=300)
+
+    assert after.status == MatchRun.Status.COMPLETED, after.failure_reason
+    changed = FeatureBlock.objects.get(block=block.block)
+    assert changed.version == block.version + 1 == changed.built_version
+    assert not Match.objects.filter(
+        patient=patient, trial__trial_id="NCT01638676", status="eligible"
+    ).exists()

@@ -78,3 +78,51 @@ def test_reimporting_an_unchanged_patient_or_a_refused_file_queues_nothing(
 
     assert callbacks == []
     assert not MatchRun.objects.exists()
+
+
+CTML = """
+protocol_no: 10-003
+status: open to accrual
+treatment_list:
+  step:
+    - step_code: '1'
+      arm:
+        - {{arm_code: ARM 1, arm_suspended: N, match: [{{clinical: {{age_numerical: '>=18'}}}}]}}
+        - {{arm_code: ARM 2, arm_suspended: {suspended}, match: [{{clinical: {{age_numerical: '>=18'}}}}]}}
+"""
+
+
+def test_reimporting_a_trial_with_an_arm_reopened_queues_its_rematch_against_every_patient(
+    dev: Path, settings: Any, django_capture_on_commit_callbacks: Any, tmp_path: Path
+) -> None:
+    settings.MATCHING_REMATCH_AFTER_IMPORT = False
+    closed, reopened = tmp_path / "closed.yaml", tmp_path / "reopened.yaml"
+    closed.write_text(CTML.format(suspended="Y"))
+    reopened.write_text(CTML.format(suspended="N"))
+    assert trials.import_path(closed).ok
+    assert patients.import_paths([dev / "patients"], workers=0).ok
+    settings.MATCHING_REMATCH_AFTER_IMPORT = True
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert trials.import_path(reopened).ok
+
+    (run,) = MatchRun.objects.all()
+    assert run.status == MatchRun.Status.COMPLETED, run.failure_reason
+    assert run.scope["trials"] == ["10-003"] and run.scope["patients"] is None
+    assert run.pairs_done == run.pairs_total == Patient.objects.count() * 2  # both arms are open now
+    assert Trial.objects.get(trial_id="10-003").arms.get(code="ARM 2").status == "open"
+
+
+def test_reimporting_a_trial_with_its_arms_unchanged_queues_nothing(
+    settings: Any, django_capture_on_commit_callbacks: Any, tmp_path: Path
+) -> None:
+    settings.MATCHING_REMATCH_AFTER_IMPORT = False
+    closed = tmp_path / "closed.yaml"
+    closed.write_text(CTML.format(suspended="Y"))
+    assert trials.import_path(closed).ok
+    settings.MATCHING_REMATCH_AFTER_IMPORT = True
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert trials.import_path(closed).ok
+
+    assert callbacks == [] and not MatchRun.objects.exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from apps.matching.eligibility import vocab
@@ -228,6 +229,31 @@ class Performance:
         )
 
 
+# Conditions are judged for every distinct diagnosis of a worker's patients: the parts that depend on the
+# fact or the condition alone are computed once each.
+@lru_cache(maxsize=65536)
+def _icd_codes(code_system: str, code: str, codes: tuple[str, ...]) -> tuple[str, ...]:
+    """The fact's ICD codes, upper case, empty ones left out."""
+    found = [code] if code_system.upper().startswith("ICD") else []
+    found += [c.split("|", 1)[1] for c in codes if "|" in c and "icd" in c.split("|", 1)[0].lower()]
+    return tuple(c.upper() for c in found if c)
+
+
+@lru_cache(maxsize=4096)
+def _upper(prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(p.upper() for p in prefixes)
+
+
+@lru_cache(maxsize=65536)
+def _norm_display(display: str) -> str:
+    return norm_text(display)
+
+
+@lru_cache(maxsize=4096)
+def _word(name: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(name)}\b")
+
+
 @dataclass(frozen=True)
 class Condition:
     """A comorbidity or metastasis: met when recorded, unknown when the record is silent about it."""
@@ -238,14 +264,13 @@ class Condition:
     within_years: float | None = None
 
     def matches(self, fact: DiagnosisFact) -> bool:
-        codes = [fact.code] if fact.code_system.upper().startswith("ICD") else []
-        codes += [c.split("|", 1)[1] for c in fact.codes if "|" in c and "icd" in c.split("|", 1)[0].lower()]
-        if any(code.upper().startswith(prefix.upper()) for code in codes if code for prefix in self.icd10):
+        codes = _icd_codes(fact.code_system, fact.code, tuple(fact.codes))
+        if any(code.startswith(prefix) for code in codes for prefix in _upper(self.icd10)):
             return True
         if not self.name:
             return False
-        display = norm_text(fact.display)
-        return display == self.name or re.search(rf"\b{re.escape(self.name)}\b", display) is not None
+        display = _norm_display(fact.display)
+        return display == self.name or _word(self.name).search(display) is not None
 
     def base_value(self, fact: DiagnosisFact) -> int:
         """Value of a fact ignoring its date: -1 when it is not this condition."""

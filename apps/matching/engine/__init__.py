@@ -18,10 +18,19 @@ import numpy as np
 
 from apps.matching.eligibility.tree import Criteria
 from apps.matching.engine.program import Program, Results, compile_trials, leaf_matrix, run
-from apps.matching.engine.store import FeatureStore
+from apps.matching.engine.store import FeatureStore, Snapshot
 from apps.matching.records import PatientRecord
 
-__all__ = ["FeatureStore", "Program", "Results", "compile_trials", "leaf_matrix", "match_all", "run"]
+__all__ = [
+    "FeatureStore",
+    "Program",
+    "Results",
+    "Snapshot",
+    "compile_trials",
+    "leaf_matrix",
+    "match_all",
+    "run",
+]
 
 
 def match_all(

@@ -25,7 +25,7 @@ def peak_rss_mb() -> float:
 
 
 def bench(
-    n_patients: int, n_trials: int, seed: int = 0, sample: int = 2000, block: int = 4096
+    n_patients: int, n_trials: int, seed: int = 0, sample: int = 2000, block: int = 1024
 ) -> dict[str, Any]:
     """Time the engine over all pairs (store build, compile and evaluation) and the reference on a sample."""
     records = patients(n_patients, seed, AS_OF)

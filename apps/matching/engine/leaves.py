@@ -69,19 +69,29 @@ def _sex(rule: Sex, s: FeatureStore) -> I8:
 
 def _diagnosis(rule: Diagnosis, s: FeatureStore) -> I8:
     t = s.diagnoses
-    per = t.per_sig(rule, lambda f: rule.code_value(f.oncotree_code) if rule.counts(f) else -1)
+    per = t.per_view(
+        ("category", "oncotree_code"),
+        rule,
+        lambda f: rule.code_value(f.oncotree_code) if rule.counts(f) else -1,
+    )
     return t.reduce(s.n, per[t.sig], U)
 
 
 def _stage(rule: Stage, s: FeatureStore) -> I8:
     t = s.diagnoses
-    per = t.per_sig(rule, lambda f: rule.stage_value(f.stage) if rule.counts(f) else -1)
+    per = t.per_view(
+        ("category", "stage"), rule, lambda f: rule.stage_value(f.stage) if rule.counts(f) else -1
+    )
     return t.reduce(s.n, per[t.sig], U)
+
+
+# The fields of a diagnosis that Condition.base_value reads (and nothing else).
+_CONDITION_READS = ("code_system", "code", "codes", "display", "clinical_status")
 
 
 def _condition(rule: Condition, s: FeatureStore) -> I8:
     t = s.diagnoses
-    values = t.per_sig(rule, rule.base_value)[t.sig].copy()
+    values = t.per_view(_CONDITION_READS, rule, rule.base_value)[t.sig].copy()
     if rule.within_years is not None:
         dated = values == T
         values[dated & (t.day < 0)] = U

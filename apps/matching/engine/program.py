@@ -195,8 +195,11 @@ def leaf_matrix(program: Program, store: FeatureStore) -> npt.NDArray[np.int8]:
     return out
 
 
+BLOCK = 1024  # patients per block: a block's (trials x criteria x patients) arrays stay near the CPU caches
+
+
 def run(
-    program: Program, store: FeatureStore, block: int = 4096, verdicts: bool = False
+    program: Program, store: FeatureStore, block: int = BLOCK, verdicts: bool = False
 ) -> Iterator[Results]:
     """Evaluate every trial of `program` for every patient of `store`, a block of patients at a time."""
     leaves = leaf_matrix(program, store)
@@ -240,10 +243,11 @@ def _block(p: Program, leaves: npt.NDArray[np.int8], patients: slice, keep: bool
     status = np.minimum(padded.min(axis=1), T).astype(np.int8)
     n_unknown = (padded == U).sum(axis=1, dtype=np.int16)
     n_applicable = (padded != NA).sum(axis=1, dtype=np.int16)
-    width = padded.shape[1]
-    position = np.arange(width, dtype=np.int32)[None, :, None]  # trials can have hundreds of criteria
-    first = np.where(padded == F, position, np.int32(width)).min(axis=1)
-    first_failed = np.where(first < width, first, -1).astype(np.int32)
+    # The first failing position: the positions written last to first, one (trials, patients) plane each,
+    # so no (trials, criteria, patients) array of positions is built (trials can have hundreds of criteria).
+    first_failed = np.full(status.shape, -1, dtype=np.int32)
+    for k in range(padded.shape[1] - 1, -1, -1):
+        np.copyto(first_failed, k, where=padded[:, k, :] == F)
     weights = np.append(p.top_weight, 0.0)[p.top_matrix].astype(np.int8)[:, :, None]  # whole numbers
     is_t = (padded == T).view(np.int8)
     met = (is_t * weights).sum(axis=1, dtype=np.int16).astype(np.float64)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -17,12 +18,18 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from apps.matching.eligibility.clinical import ENDED
 from apps.matching.records import (
+    BiomarkerFact,
     DiagnosisFact,
     FindingFact,
+    LabFact,
     PatientRecord,
+    PerformanceFact,
+    PregnancyFact,
+    TherapyFact,
 )
 
 I8 = npt.NDArray[np.int8]
@@ -42,6 +49,7 @@ class Table:
     reps: list[Any]  # one representative fact per signature (date and source cleared)
     cols: dict[str, np.ndarray] = field(default_factory=dict)
     _memo: dict[Any, np.ndarray] = field(default_factory=dict)
+    _view_memo: dict[tuple[str, ...], tuple[I64, list[_View], I64 | None]] = field(default_factory=dict)
     name: str = ""  # the FeatureStore attribute: names the process-wide memo of per-fact answers
     _ids: I64 | None = None
     _ids_done: bool = False
@@ -62,6 +70,42 @@ class Table:
             self._memo[key] = values
         return self._memo[key]
 
+    def per_view(
+        self, fields: tuple[str, ...], key: Any, fn: Callable[[Any], Any], dtype: Any = np.int8
+    ) -> np.ndarray:
+        """`per_sig` for an `fn` that reads only these fields of a fact: judged once per distinct combination
+        of their values (fewer than distinct facts), in this store and the next ones of the process."""
+        memo_key = ("view", fields, key)
+        if memo_key not in self._memo:
+            view_of, views, ids = self._views(fields)
+            table = f"{self.name}:{','.join(fields)}"
+            if ids is not None:
+                answers = _SHARED.answers(table, key, ids, [v.fact for v in views], fn, dtype)
+            else:
+                answers = np.fromiter((fn(v.fact) for v in views), dtype=dtype, count=len(views))
+            self._memo[memo_key] = answers[view_of] if len(view_of) else answers[:0]
+        return self._memo[memo_key]
+
+    def _views(self, fields: tuple[str, ...]) -> tuple[I64, list[_View], I64 | None]:
+        """Per representative its view's index, the distinct views, and their ids in the process memo."""
+        found = self._view_memo.get(fields)
+        if found is None:
+            get = attrgetter(*fields)
+            index: dict[Any, int] = {}
+            views: list[_View] = []
+            view_of = np.empty(len(self.reps), dtype=np.int64)
+            for i, rep in enumerate(self.reps):
+                k = get(rep)
+                at = index.get(k)
+                if at is None:
+                    at = index[k] = len(views)
+                    views.append(_View(k, rep))
+                view_of[i] = at
+            table = f"{self.name}:{','.join(fields)}"
+            ids = _SHARED.ids(table, [v.key for v in views]) if self.name else None
+            found = self._view_memo[fields] = (view_of, views, ids)
+        return found
+
     def _process_ids(self) -> I64 | None:
         """Each representative's id in this process's registry of distinct facts of the table (None when
         the table is unnamed or a fact cannot be hashed)."""
@@ -69,6 +113,17 @@ class Table:
             self._ids = _SHARED.ids(self.name, self.reps) if self.name else None
             self._ids_done = True
         return self._ids
+
+    def seen_by(self, day: int) -> Table:
+        """The rows undated or dated on or before `day` (an ordinal), in the same order."""
+        keep = self.day <= day  # undated rows are -1
+        return Table(
+            self.owner[keep],
+            self.day[keep],
+            self.sig[keep],
+            self.reps,
+            {c: v[keep] for c, v in self.cols.items()},
+        )
 
     def latest(self, n: int, mask: npt.NDArray[np.bool_]) -> I64:
         """Per patient, the row index of its most recent row where `mask` holds, or -1."""
@@ -95,6 +150,14 @@ class Table:
             np.minimum.at(out, self.owner[rows], values[rows])
             out[out == 99] = default
         return out
+
+
+@dataclass(frozen=True)
+class _View:
+    """One distinct combination of field values (`key`) and a fact that has it."""
+
+    key: Any
+    fact: Any
 
 
 class _ProcessMemo:
@@ -191,6 +254,195 @@ def _table(
     return Table(own[order], day[order], np.asarray(sig, dtype=np.int32)[order], reps, cols)
 
 
+TABLES = ("diagnoses", "labs", "performance", "findings", "biomarkers", "therapies", "pregnancy")
+_NAN = float("nan")
+# Per table: the signature key of a fact, its representative, and the extra columns kept per row.
+_SPECS: dict[
+    str, tuple[Callable[[Any], Any], Callable[[Any], Any], dict[str, tuple[Callable[[Any], Any], Any]]]
+] = {
+    "diagnoses": (_fields(DiagnosisFact), _strip, {}),
+    "labs": (
+        attrgetter("loinc", "unit"),
+        attrgetter("loinc", "unit"),
+        {
+            "value": (attrgetter("value"), np.float64),
+            "low": (lambda f: _NAN if f.ref_low is None else f.ref_low, np.float64),
+            "high": (lambda f: _NAN if f.ref_high is None else f.ref_high, np.float64),
+        },
+    ),
+    "performance": (_strip, _strip, {}),
+    "findings": (_fields(FindingFact, "vaf", "dna_change"), lambda f: _strip(f, "vaf"), {}),
+    "biomarkers": (_strip, _strip, {}),
+    "therapies": (
+        attrgetter("drug_name", "drugbank_id", "drug_classes"),
+        lambda f: dataclasses.replace(f, source="", date=None, end_date=None, line=None, status=""),
+        {
+            "end": (lambda f: f.end_date.toordinal() if f.end_date is not None else -1, np.int32),
+            "ended": (lambda f: f.status.lower() in ENDED, np.bool_),
+            "line": (lambda f: f.line if f.line is not None else -1, np.int32),
+        },
+    ),
+    "pregnancy": (attrgetter("status"), _strip, {}),
+}
+_FACT_TYPES = {
+    cls.__name__: cls
+    for cls in (
+        DiagnosisFact,
+        LabFact,
+        PerformanceFact,
+        FindingFact,
+        BiomarkerFact,
+        TherapyFact,
+        PregnancyFact,
+    )
+}
+_DATE_FIELDS = frozenset({"date", "end_date"})
+
+
+@dataclass
+class Snapshot:
+    """Patients' features whatever the match date: every fact kept (FeatureStore.on leaves out the ones
+    dated after it), birth dates as ordinals (-1 unknown). Saved as bytes (`to_bytes`), so a feature store
+    can keep it in a database; snapshots of patient blocks are joined for a chunk (`join`, `take`)."""
+
+    keys: list[str]
+    sex: I8
+    birth: I32
+    tables: dict[str, Table]
+
+    @property
+    def n(self) -> int:
+        return len(self.keys)
+
+    @classmethod
+    def of(cls, records: Sequence[PatientRecord]) -> Snapshot:
+        tables = {}
+        for name, (key, rep, extra) in _SPECS.items():
+            tables[name] = _table([getattr(r, name) for r in records], key, rep, extra)
+        return cls(
+            keys=[r.key for r in records],
+            sex=np.fromiter((SEX.get(r.sex, 0) for r in records), dtype=np.int8, count=len(records)),
+            birth=np.fromiter(
+                (r.birth_date.toordinal() if r.birth_date is not None else -1 for r in records),
+                dtype=np.int32,
+                count=len(records),
+            ),
+            tables=tables,
+        )
+
+    def take(self, rows: Sequence[int] | I64) -> Snapshot:
+        """The snapshot of these patients (indices, ascending)."""
+        at = np.asarray(rows, dtype=np.int64)
+        new = np.full(self.n, -1, dtype=np.int32)
+        new[at] = np.arange(len(at), dtype=np.int32)
+        tables = {}
+        for name, t in self.tables.items():
+            keep = new[t.owner] >= 0 if len(t.owner) else np.zeros(0, dtype=bool)
+            tables[name] = Table(
+                new[t.owner[keep]], t.day[keep], t.sig[keep], t.reps, {c: v[keep] for c, v in t.cols.items()}
+            )
+        return Snapshot([self.keys[i] for i in at.tolist()], self.sex[at], self.birth[at], tables)
+
+    @classmethod
+    def join(cls, parts: Sequence[Snapshot]) -> Snapshot:
+        """The parts' patients one after the other; equal facts of different parts share a signature."""
+        offsets = np.cumsum([0] + [p.n for p in parts])
+        tables = {}
+        for name in TABLES:
+            registry: dict[Any, int] = {}
+            owners, days, sigs = [], [], []
+            cols: dict[str, list[np.ndarray]] = {c: [] for c in _SPECS[name][2]}
+            for part, offset in zip(parts, offsets.tolist(), strict=False):
+                t = part.tables[name]
+                remap = np.fromiter(
+                    (registry.setdefault(rep, len(registry)) for rep in t.reps),
+                    dtype=np.int32,
+                    count=len(t.reps),
+                )
+                owners.append(t.owner + np.int32(offset))
+                days.append(t.day)
+                sigs.append(remap[t.sig] if len(t.sig) else t.sig)
+                for c in cols:
+                    cols[c].append(t.cols[c])
+            tables[name] = Table(
+                _concat(owners, np.int32),
+                _concat(days, np.int32),
+                _concat(sigs, np.int32),
+                list(registry),
+                {c: _concat(v, _SPECS[name][2][c][1]) for c, v in cols.items()},
+            )
+        return cls(
+            [k for p in parts for k in p.keys],
+            _concat([p.sex for p in parts], np.int8),
+            _concat([p.birth for p in parts], np.int32),
+            tables,
+        )
+
+    def to_bytes(self) -> bytes:
+        arrays: list[tuple[str, np.ndarray]] = [("sex", self.sex), ("birth", self.birth)]
+        reps: dict[str, Any] = {}
+        for name, t in self.tables.items():
+            arrays += [(f"{name}.owner", t.owner), (f"{name}.day", t.day), (f"{name}.sig", t.sig)]
+            arrays += [(f"{name}.{c}", v) for c, v in t.cols.items()]
+            reps[name] = _encode_reps(t.reps)
+        layout = [[label, a.dtype.str, len(a)] for label, a in arrays]
+        header = orjson.dumps({"keys": self.keys, "arrays": layout, "reps": reps})
+        body = [struct.pack("<Q", len(header)), header]
+        for _, a in arrays:
+            body += [b"\0" * (-sum(map(len, body)) % 8), np.ascontiguousarray(a).tobytes()]
+        return b"".join(body)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Snapshot:
+        (size,) = struct.unpack_from("<Q", data)
+        header = orjson.loads(data[8 : 8 + size])
+        at = 8 + size
+        arrays: dict[str, np.ndarray] = {}
+        for label, dtype, length in header["arrays"]:
+            at += -at % 8
+            a = np.frombuffer(data, dtype=np.dtype(dtype), count=length, offset=at)
+            arrays[label] = a
+            at += a.nbytes
+        tables = {}
+        for name in TABLES:
+            tables[name] = Table(
+                arrays[f"{name}.owner"],
+                arrays[f"{name}.day"],
+                arrays[f"{name}.sig"],
+                _decode_reps(header["reps"][name]),
+                {c: arrays[f"{name}.{c}"] for c in _SPECS[name][2]},
+            )
+        return cls(header["keys"], arrays["sex"], arrays["birth"], tables)
+
+
+def _concat(parts: Sequence[np.ndarray], dtype: Any) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype=dtype)
+
+
+def _encode_reps(reps: Sequence[Any]) -> dict[str, Any]:
+    if reps and dataclasses.is_dataclass(reps[0]):
+        names = [f.name for f in dataclasses.fields(reps[0])]
+        return {"type": type(reps[0]).__name__, "rows": [[getattr(r, f) for f in names] for r in reps]}
+    return {"type": "tuple", "rows": [list(r) if isinstance(r, tuple) else r for r in reps]}
+
+
+def _decode_reps(encoded: dict[str, Any]) -> list[Any]:
+    rows = encoded["rows"]
+    if encoded["type"] == "tuple":
+        return [tuple(r) if isinstance(r, list) else r for r in rows]
+    kind: Any = _FACT_TYPES[encoded["type"]]
+    names = [f.name for f in dataclasses.fields(kind)]
+    dates = [i for i, name in enumerate(names) if name in _DATE_FIELDS]
+    out = []
+    for row in rows:
+        values: list[Any] = [tuple(v) if v.__class__ is list else v for v in row]
+        for i in dates:
+            if isinstance(values[i], str):
+                values[i] = dt.date.fromisoformat(values[i])
+        out.append(kind(*values))
+    return out
+
+
 @dataclass
 class FeatureStore:
     as_of: dt.date
@@ -217,60 +469,38 @@ class FeatureStore:
 
     @classmethod
     def build(cls, records: Sequence[PatientRecord], as_of: dt.date) -> FeatureStore:
+        return cls.on(Snapshot.of(records), as_of)
+
+    @classmethod
+    def on(cls, snapshot: Snapshot, as_of: dt.date) -> FeatureStore:
+        """The store of a snapshot's patients on `as_of`: facts dated after it left out, ages on it."""
         limit = as_of.toordinal()
-
-        def seen(facts: tuple[Any, ...]) -> list[Any]:
-            return [f for f in facts if f.date is None or f.date.toordinal() <= limit]
-
-        age_y = np.full(len(records), np.nan)
-        age_m = np.full(len(records), np.nan)
-        for i, r in enumerate(records):
-            b = r.birth_date
-            if b is not None:
-                age_y[i] = as_of.year - b.year - ((as_of.month, as_of.day) < (b.month, b.day))
-                age_m[i] = (as_of.year - b.year) * 12 + as_of.month - b.month - (as_of.day < b.day)
-        sex = np.fromiter((SEX.get(r.sex, 0) for r in records), dtype=np.int8, count=len(records))
-        nan = float("nan")
-        store = cls(
+        born = snapshot.birth
+        known = born >= 0
+        age_y = np.full(len(born), np.nan)
+        age_m = np.full(len(born), np.nan)
+        if known.any():
+            dates = [dt.date.fromordinal(int(d)) for d in born[known].tolist()]
+            years = np.array([d.year for d in dates])
+            months = np.array([d.month for d in dates])
+            days = np.array([d.day for d in dates])
+            before = (as_of.month < months) | ((as_of.month == months) & (as_of.day < days))
+            age_y[known] = as_of.year - years - before
+            age_m[known] = (as_of.year - years) * 12 + as_of.month - months - (as_of.day < days)
+        tables = {name: snapshot.tables[name].seen_by(limit) for name in TABLES}
+        for name, table in tables.items():
+            table.name = name
+        return cls(
             as_of=as_of,
-            keys=[r.key for r in records],
+            keys=list(snapshot.keys),
             age_years=age_y,
             age_months=age_m,
-            sex=sex,
-            diagnoses=_table([seen(r.diagnoses) for r in records], _fields(DiagnosisFact), _strip),
-            labs=_table(
-                [seen(r.labs) for r in records],
-                lambda f: (f.loinc, f.unit),
-                lambda f: (f.loinc, f.unit),
-                {
-                    "value": (lambda f: f.value, np.float64),
-                    "low": (lambda f: nan if f.ref_low is None else f.ref_low, np.float64),
-                    "high": (lambda f: nan if f.ref_high is None else f.ref_high, np.float64),
-                },
-            ),
-            performance=_table(
-                [seen(r.performance) for r in records], lambda f: _strip(f), lambda f: _strip(f)
-            ),
-            findings=_table(
-                [seen(r.findings) for r in records],
-                _fields(FindingFact, "vaf", "dna_change"),
-                lambda f: _strip(f, "vaf"),
-            ),
-            biomarkers=_table(
-                [seen(r.biomarkers) for r in records], lambda f: _strip(f), lambda f: _strip(f)
-            ),
-            therapies=_table(
-                [seen(r.therapies) for r in records],
-                lambda f: (f.drug_name, f.drugbank_id, f.drug_classes),
-                lambda f: dataclasses.replace(f, source="", date=None, end_date=None, line=None, status=""),
-                {
-                    "end": (lambda f: f.end_date.toordinal() if f.end_date is not None else -1, np.int32),
-                    "ended": (lambda f: f.status.lower() in ENDED, np.bool_),
-                    "line": (lambda f: f.line if f.line is not None else -1, np.int32),
-                },
-            ),
-            pregnancy=_table([seen(r.pregnancy) for r in records], attrgetter("status"), _strip),
+            sex=snapshot.sex,
+            diagnoses=tables["diagnoses"],
+            labs=tables["labs"],
+            performance=tables["performance"],
+            findings=tables["findings"],
+            biomarkers=tables["biomarkers"],
+            therapies=tables["therapies"],
+            pregnancy=tables["pregnancy"],
         )
-        for name in ("diagnoses", "labs", "performance", "findings", "biomarkers", "therapies", "pregnancy"):
-            getattr(store, name).name = name
-        return store

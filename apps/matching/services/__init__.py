@@ -11,10 +11,12 @@ from .explain import (
     rematch_criteria_versions,
     rematch_later,
     rematch_patients,
+    rematch_trials,
     run_summary,
 )
 from .export import FORMATS as EXPORT_FORMATS
 from .export import ExportError, current_matches, current_rows, export_matches
+from .features import mark_stale as mark_features_stale
 from .plans import CriteriaError, Plan, plans_for
 from .results import StoredPair, stored_pairs
 from .runs import (
@@ -42,6 +44,7 @@ __all__ = [
     "explain",
     "export_matches",
     "fail_run",
+    "mark_features_stale",
     "on_criteria_version",
     "on_patient_changed",
     "plans_for",
@@ -49,6 +52,7 @@ __all__ = [
     "rematch_criteria_versions",
     "rematch_later",
     "rematch_patients",
+    "rematch_trials",
     "request_run",
     "requeue_all_stalled",
     "requeue_stalled",

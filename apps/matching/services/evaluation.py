@@ -98,6 +98,17 @@ class Compiled:
     prepared: list[Criteria]
     program: Program
     needs: dict[dt.date, list[list[Any]]] = field(default_factory=dict)
+    patterns: dict[tuple[dt.date, int, bytes], Pattern] = field(default_factory=dict)
+
+    def pattern(self, as_of: dt.date, plan: int, row: npt.NDArray[np.int8]) -> Pattern:
+        """The verdict pattern of these engine codes for one plan, built once per worker process."""
+        key = (as_of, plan, row.tobytes())
+        found = self.patterns.get(key)
+        if found is None:
+            if len(self.patterns) > 200_000:
+                self.patterns.clear()
+            found = self.patterns[key] = _pattern(self.needs_on(as_of)[plan], row)
+        return found
 
     def needs_on(self, as_of: dt.date) -> list[list[Any]]:
         """Per plan, the reference verdicts of a patient with no data: what each criterion needs."""
@@ -120,13 +131,31 @@ def compiled(criteria_lists: Sequence[list[dict[str, Any]]]) -> Compiled:
         if found is not None:
             _CACHE.move_to_end(key)
             return found
-    prepared = [prepare(c, strict=False) for c in criteria_lists]
+    prepared = [_prepared(c) for c in criteria_lists]
     made = Compiled(prepared, compile_trials(prepared))
     with _LOCK:
         _CACHE[key] = made
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return made
+
+
+_PREPARED: OrderedDict[bytes, Criteria] = OrderedDict()
+_PREPARED_SIZE = 20_000
+
+
+def _prepared(criteria: list[dict[str, Any]]) -> Criteria:
+    """One criteria list prepared, memoised by its content: a run with one new version prepares only it."""
+    key = hashlib.sha256(orjson.dumps(criteria, option=orjson.OPT_SORT_KEYS)).digest()
+    with _LOCK:
+        found = _PREPARED.get(key)
+    if found is None:
+        found = prepare(criteria, strict=False)
+        with _LOCK:
+            _PREPARED[key] = found
+            while len(_PREPARED) > _PREPARED_SIZE:
+                _PREPARED.popitem(last=False)
+    return found
 
 
 def evaluate_plans(
@@ -161,7 +190,6 @@ def evaluate_plans(
         ]
     (results,) = list(run(program, store, block=n, verdicts=True))
     assert results.verdicts is not None
-    needs_per_plan = made.needs_on(as_of)
     out: list[PlanColumns] = []
     for t, criteria in enumerate(made.prepared):
         width = len(criteria.tops)
@@ -174,7 +202,7 @@ def evaluate_plans(
             codes = np.ascontiguousarray(codes, dtype=np.int8)
             distinct, inverse = np.unique(codes, axis=0, return_inverse=True)
             pattern[actionable] = inverse.reshape(-1).astype(np.int32)
-            patterns = [_pattern(needs_per_plan[t], row) for row in distinct]
+            patterns = [made.pattern(as_of, t, row) for row in distinct]
         out.append(
             PlanColumns(
                 criterion_ids=[top.node.id for top in criteria.tops],

@@ -88,15 +88,22 @@ def on_criteria_version(version: CriteriaVersion, *, as_of: dt.date | None = Non
 
 
 # Re-matching asked for inside a transaction not yet committed: (its outermost atomic block, patient pks,
-# criteria version pks). One entry per transaction, so an import of many trials or patients sends one task.
-_PENDING: list[tuple[Any, set[int], set[int]]] = []
+# criteria version pks, trial pks). One entry per transaction, so an import of many trials or patients sends
+# one task of each kind.
+_PENDING: list[tuple[Any, set[int], set[int], set[int]]] = []
 
 
-def rematch_later(*, patient_ids: Iterable[int] = (), criteria_version_ids: Iterable[int] = ()) -> None:
+def rematch_later(
+    *,
+    patient_ids: Iterable[int] = (),
+    criteria_version_ids: Iterable[int] = (),
+    trial_ids: Iterable[int] = (),
+) -> None:
     """For importers, inside their transaction: once it commits, match the created or changed patients
-    against every recruiting trial, and the trials of the new criteria versions against every patient, as
-    Celery tasks (`matching.rematch_patients`, `matching.rematch_criteria_versions`), one of each per
-    transaction however many calls it makes.
+    against every recruiting trial, and the trials of the new criteria versions and the given trials (an arm
+    reopened) against every patient, as Celery tasks (`matching.rematch_patients`,
+    `matching.rematch_criteria_versions`, `matching.rematch_trials`), one of each per transaction however
+    many calls it makes.
 
     Only when `settings.MATCHING_REMATCH_AFTER_IMPORT` is on (the default with a broker, REDIS_URL set);
     in the embedded default the demo and tests match explicitly, after importing everything.
@@ -105,11 +112,12 @@ def rematch_later(*, patient_ids: Iterable[int] = (), criteria_version_ids: Iter
         return
     patients = {int(pk) for pk in patient_ids}
     versions = {int(pk) for pk in criteria_version_ids}
-    if not patients and not versions:
+    trials = {int(pk) for pk in trial_ids}
+    if not patients and not versions and not trials:
         return
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
-        _send(patients, versions)
+        _send(patients, versions, trials)
         return
     outer = connection.atomic_blocks[0]
     _PENDING[:] = [entry for entry in _PENDING if entry[0] in connection.atomic_blocks]  # rolled back: gone
@@ -117,25 +125,30 @@ def rematch_later(*, patient_ids: Iterable[int] = (), criteria_version_ids: Iter
         if entry[0] is outer:
             entry[1].update(patients)
             entry[2].update(versions)
+            entry[3].update(trials)
             return
-    entry = (outer, patients, versions)
+    entry = (outer, patients, versions, trials)
     _PENDING.append(entry)
     transaction.on_commit(partial(_flush, entry))
 
 
-def _flush(entry: tuple[Any, set[int], set[int]]) -> None:
+def _flush(entry: tuple[Any, set[int], set[int], set[int]]) -> None:
     if entry in _PENDING:
         _PENDING.remove(entry)
-    _send(entry[1], entry[2])
+    _send(entry[1], entry[2], entry[3])
 
 
-def _send(patients: set[int], versions: set[int]) -> None:
+def _send(patients: set[int], versions: set[int], trials: set[int]) -> None:
     from .. import tasks
 
     if patients:
         tasks.rematch_patients.delay(patient_ids=sorted(patients))
     if versions:
         tasks.rematch_criteria_versions.delay(version_ids=sorted(versions))
+        # A trial with a new version is re-matched by that version's task.
+        trials -= set(CriteriaVersion.objects.filter(pk__in=versions).values_list("trial_id", flat=True))
+    if trials:
+        tasks.rematch_trials.delay(trial_ids=sorted(trials))
 
 
 def rematch_patients(patient_ids: Iterable[int], *, as_of: dt.date | None = None) -> MatchRun | None:
@@ -154,6 +167,15 @@ def rematch_criteria_versions(version_ids: Iterable[int], *, as_of: dt.date | No
         Trial.objects.recruiting().filter(pk__in=[v.trial_id for v in versions]).values_list("pk", flat=True)
     )
     trials = [v.trial for v in versions if v.trial_id in recruiting and v.trial.current_version() == v]
+    if not trials:
+        return None
+    return request_run(trials=trials, as_of=as_of or timezone.localdate())
+
+
+def rematch_trials(trial_ids: Iterable[int], *, as_of: dt.date | None = None) -> MatchRun | None:
+    """Match these trials (primary keys; those not recruiting or deleted since are skipped) against every
+    patient, in one run: after an arm reopened."""
+    trials = list(Trial.objects.recruiting().filter(pk__in=list(trial_ids)).order_by("pk"))
     if not trials:
         return None
     return request_run(trials=trials, as_of=as_of or timezone.localdate())

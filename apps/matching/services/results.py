@@ -22,8 +22,8 @@ from apps.patients.models import Patient
 from .. import scoring
 from ..engine import FeatureStore
 from ..models import IneligibleBlock, Match, MatchCount, MatchRun, VerdictPattern
-from ..patient_records import build_records
 from . import evaluation, ineligible
+from . import features as feature_store
 from .plans import Plan
 
 _BATCH = 900  # ids per IN (...) list: under SQLite's bound-parameter limit
@@ -40,11 +40,10 @@ class Computed:
 
 
 def features(patient_ids: Sequence[int], as_of: dt.date) -> tuple[FeatureStore, npt.NDArray[np.int64]]:
-    """The columnar features of these patients on `as_of`, and their primary keys in store order."""
-    records = build_records(patient_ids)
-    pk_by_key = dict(Patient.objects.filter(pk__in=list(patient_ids)).values_list("key", "pk"))
-    pks = np.array([pk_by_key[r.key] for r in records], dtype=np.int64)
-    return FeatureStore.build(records, as_of), pks
+    """The columnar features of these patients on `as_of` (from the feature store), and their primary keys
+    in store order."""
+    snap, pks = feature_store.snapshot(patient_ids)
+    return FeatureStore.on(snap, as_of), pks
 
 
 def compute(plans: Sequence[Plan], patient_ids: Sequence[int], as_of: dt.date) -> Computed:
@@ -114,14 +113,14 @@ def _pattern_ids(plans: Sequence[Plan], columns: Sequence[evaluation.PlanColumns
     found: dict[tuple[int, str], int] = {}
 
     def read() -> None:
-        missing = [k for k in wanted if k not in found]
-        for version in {v for v, _ in missing}:
-            names = [d for v, d in missing if v == version]
-            for start in range(0, len(names), _BATCH):
-                rows = VerdictPattern.objects.filter(
-                    criteria_version_id=version, digest__in=names[start : start + _BATCH]
-                ).values_list("digest", "pk")
-                found.update(((version, d), pk) for d, pk in rows)
+        # Few queries whatever the number of versions: the digests of many versions in one IN list.
+        missing = sorted(k for k in wanted if k not in found)
+        for start in range(0, len(missing), _BATCH):
+            batch = missing[start : start + _BATCH]
+            rows = VerdictPattern.objects.filter(
+                criteria_version_id__in={v for v, _ in batch}, digest__in=[d for _, d in batch]
+            ).values_list("criteria_version_id", "digest", "pk")
+            found.update(((v, d), pk) for v, d, pk in rows if (v, d) in wanted)
 
     read()
     new = [

@@ -266,59 +266,75 @@ def execute_chunk(*, run_id: int, chunk: int) -> None:
 
 
 _RUN_PLANS: OrderedDict[tuple[int, str, str], list[Plan]] = OrderedDict()
-_CONTENT_PLANS: OrderedDict[str, list[Plan]] = OrderedDict()
+_VERSION_PLANS: OrderedDict[tuple[int, str, bool], list[Plan]] = OrderedDict()
+_VERSION_PLANS_SIZE = 20_000
 
 
 def _plans_of(run: MatchRun) -> list[Plan]:
     """The run's plans, read and checked once per worker process and run (the next chunks of the run in
-    this process reuse them): a run is pinned to its criteria versions. On PostgreSQL, also once per content:
-    the next run over the same versions, trials and arms (an incremental re-match) reuses them."""
+    this process reuse them): a run is pinned to its criteria versions. On PostgreSQL, also once per
+    version and content: the next run (an incremental re-match, or a run after one new version) reads only
+    the versions whose content it has not seen."""
     # A primary key alone can come back (SQLite reuses them after a rollback); with key and time it cannot.
     key = (run.pk, run.idempotency_key, run.created_at.isoformat())
     found = _RUN_PLANS.get(key)
     if found is None:
         include_closed = bool(run.scope.get("include_closed"))
-        content = _content_key(run.criteria_versions, include_closed)
-        found = _CONTENT_PLANS.get(content) if content else None
-        if found is None:
+        digests = _version_digests(run.criteria_versions)
+        if digests is None:
             found = plans_for(run.criteria_versions, include_closed=include_closed)
-            if content:
-                _CONTENT_PLANS[content] = found
-                while len(_CONTENT_PLANS) > 2:
-                    _CONTENT_PLANS.popitem(last=False)
+        else:
+            found = _plans_by_version(digests, include_closed)
         _RUN_PLANS[key] = found
         while len(_RUN_PLANS) > 2:
             _RUN_PLANS.popitem(last=False)
     return found
 
 
-def _content_key(version_pks: Sequence[int], include_closed: bool) -> str | None:
-    """A digest of everything `plans_for` reads (versions' criteria and structured fields, the trials' age
-    and sex fields, the arms), hashed by PostgreSQL; None elsewhere (no caching across runs)."""
+def _plans_by_version(digests: dict[int, str], include_closed: bool) -> list[Plan]:
+    missing = [pk for pk, d in digests.items() if (pk, d, include_closed) not in _VERSION_PLANS]
+    if missing:
+        fresh: dict[int, list[Plan]] = {pk: [] for pk in missing}
+        for plan in plans_for(missing, include_closed=include_closed):
+            fresh[plan.version_pk].append(plan)
+        for pk, plans in fresh.items():
+            _VERSION_PLANS[(pk, digests[pk], include_closed)] = plans
+        while len(_VERSION_PLANS) > _VERSION_PLANS_SIZE:
+            _VERSION_PLANS.popitem(last=False)
+    groups = [_VERSION_PLANS[(pk, d, include_closed)] for pk, d in digests.items()]
+    # In plans_for's order: by trial id (a run has one version per trial), arms in order within.
+    groups.sort(key=lambda plans: plans[0].trial_id if plans else "")
+    return [plan for plans in groups for plan in plans]
+
+
+def _version_digests(version_pks: Sequence[int]) -> dict[int, str] | None:
+    """Per version, a digest of everything `plans_for` reads of it (its criteria and structured fields,
+    its trial's key, age and sex fields, the trial's arms), hashed by PostgreSQL; None elsewhere (no caching
+    across runs)."""
     if connection.vendor != "postgresql" or not version_pks:
         return None
     ids = [int(pk) for pk in version_pks]
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT md5(string_agg(
+            SELECT v.id, md5(
                 v.id || ':' || v.number || ':' || md5(COALESCE(v.parsed::text, '~')) || ':'
-                || md5(COALESCE(v.structured::text, '~')) || ':' || md5(v.text) || ':' || t.trial_id || ':'
+                || md5(COALESCE(v.structured::text, '~')) || ':' || md5(v.text) || ':' || t.id || ':'
+                || t.trial_id || ':'
                 || COALESCE(t.min_age_years::text, '') || ':' || COALESCE(t.max_age_years::text, '') || ':'
                 || t.sex || ':' || COALESCE((
                     SELECT string_agg(a.id || '/' || a.code || '/' || a.status || '/'
                         || COALESCE(a.parent_id::text, ''), ',' ORDER BY a.id)
                     FROM trials_arm a WHERE a.trial_id = t.id
-                ), ''),
-                ';' ORDER BY v.id
-            ))
+                ), '')
+            )
             FROM trials_criteriaversion v JOIN trials_trial t ON t.id = v.trial_id
             WHERE v.id = ANY(%s)
+            ORDER BY v.id
             """,
             [ids],
         )
-        row = cursor.fetchone()
-    return None if row is None or row[0] is None else f"{include_closed}:{row[0]}"
+        return {int(pk): digest for pk, digest in cursor.fetchall()}
 
 
 def _describe(exc: BaseException) -> str:

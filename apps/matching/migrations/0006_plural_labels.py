@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('matching', '0004_compact_results'),
+        ('matching', '0005_feature_blocks'),
     ]
 
     operations = [
