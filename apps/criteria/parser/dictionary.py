@@ -138,10 +138,12 @@ def _icd10_terms() -> list[tuple[str, str]]:
 
 @cache
 def build() -> PhraseDictionary:
+    from apps.vocab import labs
+
     d = PhraseDictionary()
     for ps in lexicon.load_yaml("cues.yaml")["performance_status_names"]:
         d.add(ps["name"], Entry("performance_status", None, ps["scale"]))
-    for lab in lexicon.load_yaml("labs.yaml"):
+    for lab in labs.reading_table():
         for name in lab["names"]:
             code = f"LOINC:{lab['loinc']}" if lab.get("loinc") else None
             d.add(name, Entry("measurement", code, lab["key"]))

@@ -183,9 +183,11 @@ def find(text: str, view: str, start: int, end: int) -> list[Entity]:
 
 @cache
 def _exact_case() -> tuple[re.Pattern[str] | None, dict[str, tuple[str, str | None]]]:
-    """Lab names that only count written with their case (labs.yaml `exact_case`: "Cr" but not "CR")."""
+    """Lab names that only count written with their case (apps.vocab.labs `exact_case`: "Cr", not "CR")."""
+    from apps.vocab import labs
+
     names: dict[str, tuple[str, str | None]] = {}
-    for lab in lexicon.load_yaml("labs.yaml"):
+    for lab in labs.reading_table():
         for name in lab.get("exact_case") or ():
             names[name] = (lab["key"], f"LOINC:{lab['loinc']}" if lab.get("loinc") else None)
     if not names:

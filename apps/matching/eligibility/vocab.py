@@ -79,7 +79,7 @@ def lab_name(loinc: str) -> str:
 def convert(value: float, from_unit: str, to_unit: str, loinc: str) -> float | None:
     """`value` from `from_unit` into `to_unit` (None when not convertible).
 
-    Mass <-> amount of substance (mg/dL <-> umol/L) uses the lab's molar mass from apps/vocab/data/labs.csv.
+    Mass <-> amount of substance (mg/dL <-> umol/L) uses the lab's molar mass from apps/vocab/data/labs.yaml.
     """
     if not from_unit or not to_unit or from_unit == to_unit:
         return value
