@@ -349,8 +349,10 @@ def _lab_rule(view: str, lab_start: int, limit: _Limit, lab: dict[str, Any] | No
         if factor is not None:
             convert(rule, float(factor))
             rule["unit"] = lab["unit"]
+        elif limit.unit:
+            return IMPLAUSIBLE  # a unit that does not measure this lab: a misreading, never a bound
         else:
-            rule["unit"] = lab["unit"] if not limit.unit else limit.unit
+            rule["unit"] = lab["unit"]
         if rule["unit"] == lab["unit"] and not _plausible(rule, lab):
             # A count written per microlitre without (or with an unreadable) unit: "ANC >= 1500", "/mL".
             per_ul = (lab.get("units") or {}).get("/ul")

@@ -45,15 +45,15 @@ _WITHIN_TIME = re.compile(r"\b\d+\s*(?:days?|weeks?|months?|years?|half[- ]li)")
 
 
 def class_ids(view: str, ent: Entity) -> set[str]:
-    """A drug-class entity's lexicon id (treatments.yaml) and, where it differs, the apps.vocab.drugs class
-    id the matcher's drug vocabulary knows ("anti-PD-1" -> anti_pd1_pdl1 and anti_pd_1)."""
+    """A drug-class entity's apps.vocab.drugs class id: the class its text names when the vocabulary knows
+    the text ("anti-PD-1" -> anti_pd_1), else the lexicon's (treatments.yaml, keyed by the same ids)."""
     from apps.vocab import drugs
 
     own = ent.key.split(":", 1)[1]
     for form in (view[ent.start : ent.end], own.replace("_", " "), *_class_names(own)):
         found = drugs.class_lookup(form)
         if found:
-            return {own, str(found)}
+            return {str(found)}
     return {own}
 
 
