@@ -328,7 +328,10 @@ def condition_rule(view: str, start: int, end: int, conds: list[Entity]) -> dict
     out: dict[str, Any] = {
         "condition": main.key,
         "qualifier": qualifier,
-        "icd10": [c.code.split(":", 1)[1] for c in conds if c.code and c.code.startswith("ICD10")] or None,
+        "icd10": [
+            code for c in conds if c.code and c.code.startswith("ICD10") for code in c.code.split(":", 1)[1].split("|")
+        ]
+        or None,
         "within_years": None,
         "within_months": None,
     }
