@@ -1,5 +1,5 @@
-"""Plausibility of the verdicts on the demo cohort: every fixture trial matched against a generated cohort whose
-cancer type and alterations the generator knows.
+"""Plausibility of the verdicts on the demo cohort: every fixture trial matched against a generated cohort
+whose cancer type and alterations the generator knows.
 
     .venv/bin/python benchmarks/plausibility.py [--patients 2000] [--seed 20261101] [--json]
 
@@ -24,6 +24,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 AS_OF = "2026-11-01"
 DEMO_SEED = 20261101
+
+
 def run(patients: int, seed: int, workdir: Path) -> tuple[list[Any], dict[str, Any]]:
     """The commands a user runs, in the configured database (already migrated), then the check."""
     from django.core.management import call_command

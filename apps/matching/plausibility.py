@@ -1,6 +1,6 @@
-"""Plausibility of verdicts on a generated cohort whose truth is known: no trial reports as eligible a patient
-outside its stated cancer type (its conditions, as OncoTree codes) or without an alteration in a gene its title
-or conditions require; eligible and possible counts per trial against the cohort's prevalence.
+"""Plausibility of verdicts on a generated cohort whose truth is known: no trial reports as eligible a
+patient outside its stated cancer type (its conditions, as OncoTree codes) or without an alteration in a gene
+its title or conditions require; eligible and possible counts per trial against the cohort's prevalence.
 
 Pure: plain data in (exported matches, trials' titles and conditions, the generator's patients), rows out.
 Used by benchmarks/plausibility.py (the demo cohort) and its test (a smaller one).
@@ -48,8 +48,7 @@ class TrialRow:
     genes: tuple[str, ...]  # genes the title or conditions require (any one of them)
     eligible: int = 0
     possible: int = 0
-    in_type: int = 0  # cohort patients of the stated cancer type (all when none is stated)
-    in_type_with_gene: int = 0  # ... who also carry an alteration in a required gene (when one is required)
+    prevalence: int = 0  # cohort patients of the stated type (all when none) with a required gene (if any)
     outside: list[str] = field(default_factory=list)  # eligible patients outside the type or without the gene
 
 
@@ -136,11 +135,15 @@ def check(exported: dict[str, Any], trials: list[dict[str, Any]], truth: dict[st
             if not _in_type(who, row.cancer_types) or (row.genes and not who.genes & set(row.genes)):
                 row.outside.append(m["patient"])
     for row in rows.values():
-        typed = [p for p in truth.values() if _in_type(p, row.cancer_types)]
-        row.in_type = len(typed)
-        row.in_type_with_gene = sum(1 for p in typed if not row.genes or p.genes & set(row.genes))
+        row.prevalence = sum(
+            1
+            for p in truth.values()
+            if _in_type(p, row.cancer_types) and (not row.genes or p.genes & set(row.genes))
+        )
     with_arms = {k[0] for k in rows if k[1]}
-    return sorted((r for k, r in rows.items() if k[1] or k[0] not in with_arms), key=lambda r: (r.trial, r.arm))
+    return sorted(
+        (r for k, r in rows.items() if k[1] or k[0] not in with_arms), key=lambda r: (r.trial, r.arm)
+    )
 
 
 def markdown(rows: list[TrialRow], patients: int) -> str:
@@ -154,7 +157,8 @@ def markdown(rows: list[TrialRow], patients: int) -> str:
     ]
     for r in rows:
         lines.append(
-            f"| {r.trial} | {r.arm or '-'} | {', '.join(r.cancer_types) or 'any'} | {', '.join(r.genes) or '-'} "
-            f"| {r.eligible} | {r.possible} | {r.in_type_with_gene} | {len(r.outside)} |"
+            f"| {r.trial} | {r.arm or '-'} | {', '.join(r.cancer_types) or 'any'} "
+            f"| {', '.join(r.genes) or '-'} | {r.eligible} | {r.possible} | {r.prevalence} "
+            f"| {len(r.outside)} |"
         )
     return "\n".join(lines)

@@ -46,7 +46,9 @@ def reading_table() -> tuple[dict[str, Any], ...]:
         _codes(entry.get("icd10"), f"{at}: field 'icd10'")
         for name, codes in (entry.get("codes") or {}).items():
             if name not in entry["names"]:
-                raise VocabDataError(f"{CONDITIONS_FILE}: {at}: field 'codes': {name!r} is not one of its names")
+                raise VocabDataError(
+                    f"{CONDITIONS_FILE}: {at}: field 'codes': {name!r} is not one of its names"
+                )
             _codes(codes, f"{at}: field 'codes': {name!r}")
     return tuple(raw)
 

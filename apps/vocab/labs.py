@@ -123,7 +123,9 @@ def _labs() -> _Labs:
             for key in variants(form):
                 previous = surface.get(key)
                 if previous is not None and previous != code and form in syns:
-                    raise VocabDataError(f"{LABS_FILE}: {at}: field 'synonyms': {form!r} already names {previous}")
+                    raise VocabDataError(
+                        f"{LABS_FILE}: {at}: field 'synonyms': {form!r} already names {previous}"
+                    )
                 surface.setdefault(key, code)
     return _Labs(by_loinc, surface, tuple(raw), by_key)
 

@@ -1,5 +1,5 @@
-"""Every code the parser emits over the 400 shared oncology trials exists in apps.vocab, the one vocabulary the
-matcher judges with: lab codes and units, ICD-10-CM codes, DrugBank ids, drug-class ids, gene symbols and
+"""Every code the parser emits over the 400 shared oncology trials exists in apps.vocab, the one vocabulary
+the matcher judges with: lab codes and units, ICD-10-CM codes, DrugBank ids, drug-class ids, gene symbols and
 OncoTree codes (a code the matcher cannot look up would make its criterion unknown for every patient)."""
 
 import json

@@ -190,7 +190,9 @@ def test_a_molar_mass_does_not_make_a_ratio_a_concentration(source: str, target:
 
 
 @pytest.mark.parametrize("entry", [e for e in labs.reading_table() if e["units"]], ids=lambda e: e["key"])
-def test_every_written_unit_factor_agrees_with_pint_where_pint_reads_the_unit(entry: dict[str, object]) -> None:
+def test_every_written_unit_factor_agrees_with_pint_where_pint_reads_the_unit(
+    entry: dict[str, object],
+) -> None:
     lab = labs.by_loinc(str(entry["loinc"]))
     factors = entry["units"]
     assert isinstance(factors, dict)
@@ -198,7 +200,9 @@ def test_every_written_unit_factor_agrees_with_pint_where_pint_reads_the_unit(en
     disagree = {}
     for written, factor in factors.items():
         try:
-            computed = units.convert(1.0, written, str(entry["unit"]), molar_mass=lab.molar_mass if lab else None)
+            computed = units.convert(
+                1.0, written, str(entry["unit"]), molar_mass=lab.molar_mass if lab else None
+            )
         except UnitError:
             continue  # a form pint does not read ("k/ul"); the curated factor is the only reading
         if abs(computed - factor) > 0.02 * abs(factor):
@@ -222,5 +226,7 @@ def test_every_written_unit_factor_agrees_with_pint_where_pint_reads_the_unit(en
         ("anc", "%", None),
     ],
 )
-def test_written_units_convert_to_the_labs_canonical_unit(key: str, written: str, factor: float | None) -> None:
+def test_written_units_convert_to_the_labs_canonical_unit(
+    key: str, written: str, factor: float | None
+) -> None:
     assert labs.written_unit_factor(key, written) == factor

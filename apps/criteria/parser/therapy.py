@@ -329,7 +329,10 @@ def condition_rule(view: str, start: int, end: int, conds: list[Entity]) -> dict
         "condition": main.key,
         "qualifier": qualifier,
         "icd10": [
-            code for c in conds if c.code and c.code.startswith("ICD10") for code in c.code.split(":", 1)[1].split("|")
+            code
+            for c in conds
+            if c.code and c.code.startswith("ICD10")
+            for code in c.code.split(":", 1)[1].split("|")
         ]
         or None,
         "within_years": None,
