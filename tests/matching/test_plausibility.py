@@ -21,7 +21,7 @@ KNOWN_MISREADINGS = {
 }
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_no_fixture_trial_reports_eligible_a_patient_outside_its_cancer_type_or_genes(tmp_path):
     call_command("import_trials", str(settings.BASE_DIR / "fixtures" / "trials"), stdout=io.StringIO())
     call_command("generate_cohort", patients=PATIENTS, seed=SEED, out=str(tmp_path), stdout=io.StringIO())

@@ -283,9 +283,8 @@ def condition_from(rule: dict[str, Any], where: str) -> Condition:
     # parser keys ("liver_metastases", "gilbert_syndrome") read as the names they stand for
     name = norm_text(str(rule.get("condition") or rule.get("name") or "").replace("_", " "))
     # a code may list alternatives ("K50|K51"); a rule without codes takes its condition's from apps.vocab
-    icd10 = [part for code in words(rule.get("icd10")) for part in code.split("|")] or vocab.condition_codes(
-        name
-    )
+    codes = [part for code in words(rule.get("icd10")) for part in code.split("|")]
+    icd10 = codes or vocab.condition_codes(name)
     if not name and not icd10:
         raise CriteriaError(f"{where}: field 'condition': a condition needs a name or ICD-10 codes")
     within = rule.get("within_years")
