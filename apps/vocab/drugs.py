@@ -8,11 +8,13 @@ A synonym shared by several drugs resolves to none of them (never a silent guess
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import cache
 
 import yaml
 
+from apps.vocab import genes
 from apps.vocab._common import DATA_DIR, FIXTURES_DIR, VocabDataError, norm, read_csv, variants
 
 DRUGBANK_FILE = FIXTURES_DIR / "drugbank_open_vocabulary.csv"
@@ -237,6 +239,19 @@ def class_label(class_id: str) -> str:
 
 def class_ids() -> frozenset[str]:
     return frozenset(_classes().classes)
+
+
+_TARGET_CLASS = re.compile(r"^([a-z0-9]+?)(?:_([a-z]\d+[a-z]*))?_inhibitor$")
+
+
+def is_class(class_id: str) -> bool:
+    """A curated class id, or a target class "<HGNC symbol>[_<protein change>]_inhibitor" ("prmt5_inhibitor",
+    "kras_g12d_inhibitor"): inhibitors of that gene's product, a class whose members are the curated
+    class of that name when there is one and otherwise unknown (a patient's drug is never assumed in it)."""
+    if class_id in _classes().classes:
+        return True
+    m = _TARGET_CLASS.match(class_id)
+    return m is not None and m.group(1).upper() in genes.all_symbols()
 
 
 def class_parents(class_id: str) -> frozenset[str]:

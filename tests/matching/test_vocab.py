@@ -29,7 +29,7 @@ def test_lab_names_come_from_the_lab_table(loinc: str, name: str) -> None:
         (1.0, "g/L", "g/dL", "718-7", 0.1),
         (88.4, "umol/L", "mg/dL", "2160-0", 88.4 * 113.12 / 10000),
         (1.0, "mg/dL", "umol/L", "1975-2", 10000 / 584.66),
-        (17.1, "umol/L", "mg/dL", "1968-7", 17.1 * 584.66 / 10000),  # molar mass read from labs.csv
+        (17.1, "umol/L", "mg/dL", "1968-7", 17.1 * 584.66 / 10000),  # molar mass read from labs.yaml
         (3.0, "mg/dL", "mg/dL", "", 3.0),
     ],
 )

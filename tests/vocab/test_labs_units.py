@@ -2,7 +2,6 @@ import pytest
 
 from apps.vocab import labs, units
 from apps.vocab.units import UnitError
-from tests.vocab.conftest import curated_rows
 
 
 @pytest.mark.parametrize(
@@ -92,11 +91,8 @@ def test_unknown_lab_is_none() -> None:
     assert labs.by_loinc("0000-0") is None
 
 
-@pytest.mark.parametrize("row", curated_rows("labs.csv"), ids=lambda r: r["loinc"])
-def test_every_lab_row_resolves_and_its_unit_is_ucum_we_can_convert(row: dict[str, str]) -> None:
-    lab = labs.by_loinc(row["loinc"])
-
-    assert lab is not None
+@pytest.mark.parametrize("lab", labs.all_labs(), ids=lambda lab: lab.loinc)
+def test_every_lab_resolves_and_its_unit_is_ucum_we_can_convert(lab: labs.Lab) -> None:
     assert units.normalise_unit(lab.unit) == lab.unit
     assert units.convert(1.0, lab.unit, lab.unit) == 1.0
     for synonym in lab.synonyms:
@@ -191,3 +187,46 @@ def test_convert_between_incompatible_units_names_both(source: str, target: str)
 def test_a_molar_mass_does_not_make_a_ratio_a_concentration(source: str, target: str) -> None:
     with pytest.raises(UnitError, match="different quantities"):
         units.convert(1.0, source, target, molar_mass=113.12)
+
+
+@pytest.mark.parametrize("entry", [e for e in labs.reading_table() if e["units"]], ids=lambda e: e["key"])
+def test_every_written_unit_factor_agrees_with_pint_where_pint_reads_the_unit(
+    entry: dict[str, object],
+) -> None:
+    lab = labs.by_loinc(str(entry["loinc"]))
+    factors = entry["units"]
+    assert isinstance(factors, dict)
+
+    disagree = {}
+    for written, factor in factors.items():
+        try:
+            computed = units.convert(
+                1.0, written, str(entry["unit"]), molar_mass=lab.molar_mass if lab else None
+            )
+        except UnitError:
+            continue  # a form pint does not read ("k/ul"); the curated factor is the only reading
+        if abs(computed - factor) > 0.02 * abs(factor):
+            disagree[written] = (factor, computed)
+
+    assert disagree == {}
+
+
+@pytest.mark.parametrize(
+    ("key", "written", "factor"),
+    [
+        ("proteinuria", "g/24 hours", 1.0),
+        ("proteinuria", "mg/24 h", 0.001),
+        ("upcr", "mg/g", 0.001),
+        ("upcr", "mg/mg", 1.0),
+        ("anc", "cells/µL", 0.001),
+        ("platelets", "x 10^9/L", 1.0),
+        ("hemoglobin", "g/L", 0.1),
+        ("bilirubin", "µmol/L", 0.05848),
+        ("creatinine", "mL/min", None),
+        ("anc", "%", None),
+    ],
+)
+def test_written_units_convert_to_the_labs_canonical_unit(
+    key: str, written: str, factor: float | None
+) -> None:
+    assert labs.written_unit_factor(key, written) == factor

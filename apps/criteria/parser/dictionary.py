@@ -138,10 +138,12 @@ def _icd10_terms() -> list[tuple[str, str]]:
 
 @cache
 def build() -> PhraseDictionary:
+    from apps.vocab import conditions, labs
+
     d = PhraseDictionary()
     for ps in lexicon.load_yaml("cues.yaml")["performance_status_names"]:
         d.add(ps["name"], Entry("performance_status", None, ps["scale"]))
-    for lab in lexicon.load_yaml("labs.yaml"):
+    for lab in labs.reading_table():
         for name in lab["names"]:
             code = f"LOINC:{lab['loinc']}" if lab.get("loinc") else None
             d.add(name, Entry("measurement", code, lab["key"]))
@@ -153,11 +155,11 @@ def build() -> PhraseDictionary:
     for term, marker in bio["expression_markers"].items():
         if len(term) > 3:
             d.add(term, Entry("biomarker", None, f"expr:{marker}"))
-    for cond in lexicon.load_yaml("conditions.yaml"):
+    for cond in conditions.reading_table():
         etype = "cancer" if cond.get("cancer_like") else "condition"
-        icd = cond.get("icd10") or []
         for name in cond["names"]:
-            d.add(name, Entry(etype, f"ICD10CM:{icd[0]}" if icd else None, cond["key"]))
+            icd = conditions.name_codes(cond, name)
+            d.add(name, Entry(etype, f"ICD10CM:{'|'.join(icd)}" if icd else None, cond["key"]))
     for code_surface, code in sorted(_oncotree_synonyms().items()):
         if len(code_surface) >= 3:
             d.add(code_surface, Entry("cancer", f"ONCOTREE:{code}", code))
@@ -186,7 +188,7 @@ def vocabulary() -> PhraseDictionary:
     All ICD-10-CM short names (not only those with a disease head word), HPO phenotype names, the drug
     classes (singular and plural) and lab synonyms, DrugBank names, OncoTree names and procedure words.
     """
-    from apps.vocab import drugs, labs
+    from apps.vocab import conditions, drugs, labs
 
     d = PhraseDictionary()
     for name in labs.synonyms():
@@ -195,7 +197,7 @@ def vocabulary() -> PhraseDictionary:
         d.add(name["name"], Entry("measurement", None, "vocab"))
     for name, _ in terms("icd10_conditions.tsv"):
         d.add(name, Entry("condition", None, "vocab"), only_if_absent=True)
-    for cond in lexicon.load_yaml("conditions.yaml"):
+    for cond in conditions.reading_table():
         for name in cond["names"]:
             d.add(name, Entry("condition", None, "vocab"))
     for name, _ in terms("hpo_terms.tsv"):

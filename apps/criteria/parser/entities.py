@@ -37,7 +37,7 @@ _UNIT = (
     r"(?:\s*(?:x|\*)\s*10\s*(?:\^|e|\*)?\s*\d+\s*/\s*(?:l|ul|mcl|mm3|mm\s?\^\s?3|µl)"
     r"|\s*(?:cells\s*)?/\s*(?:mm\s?\^?\s?3|mm³|ul|mcl|µl|l)\b"
     r"|\s*(?:mg|g|ng|ug|mcg|pg|mmol|umol|µmol|mcmol|nmol|meq|iu|u|miu|uiu|copies|ml|mol)\s*/\s*"
-    r"(?:dl|l|ml|min(?:ute)?|24\s*h(?:ours?)?|kg|m2|mm3)(?:\s*/\s*1\.73\s*m(?:2|\^2|²))?"
+    r"(?:dl|l|ml|min(?:ute)?|24\s*h(?:ours?)?|kg|m2|mm3|(?:mg|g|mmol)\b)(?:\s*/\s*1\.73\s*m(?:2|\^2|²))?"
     r"|\s*(?:kg\s*/\s*m\s*(?:2|\^2|²)|mm\s*hg|mmhg|msec|ms\b|%|percent|cm\b|mm\b|kg\b|lbs?\b|mut\s*/\s*mb|mutations?\s*/\s*mb"
     r"|muts?\s*/\s*mb|bpm\b|cc\b|gy\b|mg\b|g\b|fold\b|seconds?\b|sec\b))"
 )
@@ -210,9 +210,11 @@ def find(text: str, view: str, start: int, end: int) -> list[Entity]:
 
 @cache
 def _exact_case() -> tuple[re.Pattern[str] | None, dict[str, tuple[str, str | None]]]:
-    """Lab names that only count written with their case (labs.yaml `exact_case`: "Cr" but not "CR")."""
+    """Lab names that only count written with their case (apps.vocab.labs `exact_case`: "Cr", not "CR")."""
+    from apps.vocab import labs
+
     names: dict[str, tuple[str, str | None]] = {}
-    for lab in lexicon.load_yaml("labs.yaml"):
+    for lab in labs.reading_table():
         for name in lab.get("exact_case") or ():
             names[name] = (lab["key"], f"LOINC:{lab['loinc']}" if lab.get("loinc") else None)
     if not names:

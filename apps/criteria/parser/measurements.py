@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from . import lab_clauses, lexicon
+from apps.vocab import labs as vocab_labs
+
+from . import lab_clauses
 from .entities import Entity
 from .values import bounds, convert, relative, unit_key
 
@@ -35,7 +37,7 @@ def _equation_end(view: str, pos: int, end: int) -> int:
 
 @cache
 def labs() -> dict[str, dict[str, Any]]:
-    return {lab["key"]: lab for lab in lexicon.load_yaml("labs.yaml")}
+    return {lab["key"]: lab for lab in vocab_labs.reading_table()}
 
 
 @dataclass(frozen=True)
@@ -267,8 +269,7 @@ def _fitting(pending: list[Entity], limit: _Limit) -> list[Entity]:
 def _takes_unit(lab: dict[str, Any] | None, key: str) -> bool:
     if lab is None:
         return False
-    canonical = re.sub(r"\s+", "", str(lab.get("unit") or "").lower())
-    return key in (lab.get("units") or {}) or key == canonical
+    return vocab_labs.written_unit_factor(lab["key"], key) is not None
 
 
 def _broken(view: str, a: int, b: int, clauses: list[lab_clauses.Clause], lab_next: bool) -> bool:
@@ -311,7 +312,7 @@ def _alternative(limit: _Limit, main: dict[str, Any], lab: dict[str, Any] | None
     alt = limit.bounds(lab, "max")
     if alt is None or alt["relative_to"] is not None:
         return alt
-    factor = ((lab or {}).get("units") or {}).get(limit.unit) if limit.unit else 1
+    factor = (vocab_labs.written_unit_factor(lab["key"], limit.unit) if lab else None) if limit.unit else 1
     if factor is None or main.get("unit") not in (None, (lab or {}).get("unit")):
         return None
     convert(alt, float(factor))
@@ -329,7 +330,7 @@ def _scaled(rule: dict[str, Any], factor: float) -> dict[str, Any]:
 
 
 def _plausible(rule: dict[str, Any], lab: dict[str, Any]) -> bool:
-    """Whether every bound lies in the lab's plausible range (labs.yaml `plausible`, canonical unit)."""
+    """Whether every bound lies in the lab's plausible range (apps.vocab.labs `plausible`, canonical unit)."""
     span = lab.get("plausible")
     if not span:
         return True
@@ -344,12 +345,14 @@ def _lab_rule(view: str, lab_start: int, limit: _Limit, lab: dict[str, Any] | No
     rel = written.pop("relative_to")
     rule: dict[str, Any] = {"loinc": lab["loinc"] if lab else None, **written, "relative_to": rel}
     if rel is None and lab:
-        factor = (lab.get("units") or {}).get(limit.unit)
+        factor = vocab_labs.written_unit_factor(lab["key"], limit.unit)
         if factor is not None:
             convert(rule, float(factor))
             rule["unit"] = lab["unit"]
+        elif limit.unit:
+            return IMPLAUSIBLE  # a unit that does not measure this lab: a misreading, never a bound
         else:
-            rule["unit"] = lab["unit"] if not limit.unit else limit.unit
+            rule["unit"] = lab["unit"]
         if rule["unit"] == lab["unit"] and not _plausible(rule, lab):
             # A count written per microlitre without (or with an unreadable) unit: "ANC >= 1500", "/mL".
             per_ul = (lab.get("units") or {}).get("/ul")

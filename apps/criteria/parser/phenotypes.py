@@ -52,7 +52,9 @@ def _lookup(words: tuple[str, ...]) -> str | None:
 
 
 def icd10cm(code: str) -> str:
-    """ICD-10-CM code with its dot after the category ("J849" -> "J84.9")."""
+    """ICD-10-CM code with its dot after the category ("J849" -> "J84.9"; "K50|K51" part by part)."""
+    if "|" in code:
+        return "|".join(icd10cm(part) for part in code.split("|"))
     raw = code.replace(".", "").upper()
     return raw if len(raw) <= 3 else f"{raw[:3]}.{raw[3:]}"
 

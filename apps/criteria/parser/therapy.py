@@ -45,15 +45,15 @@ _WITHIN_TIME = re.compile(r"\b\d+\s*(?:days?|weeks?|months?|years?|half[- ]li)")
 
 
 def class_ids(view: str, ent: Entity) -> set[str]:
-    """A drug-class entity's lexicon id (treatments.yaml) and, where it differs, the apps.vocab.drugs class
-    id the matcher's drug vocabulary knows ("anti-PD-1" -> anti_pd1_pdl1 and anti_pd_1)."""
+    """A drug-class entity's apps.vocab.drugs class id: the class its text names when the vocabulary knows
+    the text ("anti-PD-1" -> anti_pd_1), else the lexicon's (treatments.yaml, keyed by the same ids)."""
     from apps.vocab import drugs
 
     own = ent.key.split(":", 1)[1]
     for form in (view[ent.start : ent.end], own.replace("_", " "), *_class_names(own)):
         found = drugs.class_lookup(form)
         if found:
-            return {own, str(found)}
+            return {str(found)}
     return {own}
 
 
@@ -335,7 +335,13 @@ def condition_rule(view: str, start: int, end: int, conds: list[Entity]) -> dict
     out: dict[str, Any] = {
         "condition": main.key,
         "qualifier": qualifier,
-        "icd10": [c.code.split(":", 1)[1] for c in conds if c.code and c.code.startswith("ICD10")] or None,
+        "icd10": [
+            code
+            for c in conds
+            if c.code and c.code.startswith("ICD10")
+            for code in c.code.split(":", 1)[1].split("|")
+        ]
+        or None,
         "within_years": None,
         "within_months": None,
     }

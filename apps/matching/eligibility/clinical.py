@@ -37,26 +37,6 @@ CRCL_LOINCS = frozenset({"2164-2", "35591-7"})
 CREATININE, WEIGHT = "2160-0", "29463-7"
 ENDED = frozenset({"completed", "stopped", "entered-in-error", "not-taken", "cancelled"})
 INACTIVE = frozenset({"inactive", "resolved", "remission"})
-# Common conditions named in eligibility text -> ICD-10-CM prefixes (used when the rule gives none).
-CONDITION_ICD10 = {
-    "brain metastases": ("C79.3",),
-    "cns metastases": ("C79.3",),
-    "liver metastases": ("C78.7",),
-    "bone metastases": ("C79.5",),
-    "interstitial lung disease": ("J84",),
-    "pneumonitis": ("J84", "J70"),
-    "hiv": ("B20", "Z21"),
-    "hepatitis b": ("B16", "B18.0", "B18.1"),
-    "hepatitis c": ("B17.1", "B18.2"),
-    "congestive heart failure": ("I50",),
-    "heart failure": ("I50",),
-    "myocardial infarction": ("I21", "I22", "I25.2"),
-    "stroke": ("I63", "I64"),
-    "diabetes": ("E10", "E11"),
-    "gilbert's syndrome": ("E80.4",),
-    "gilbert syndrome": ("E80.4",),
-    "autoimmune disease": ("M32", "M05", "M06", "K50", "K51", "E05.0", "L40"),
-}
 ECOG_TO_KPS = {0: (100, 100), 1: (80, 90), 2: (60, 70), 3: (40, 50), 4: (10, 30), 5: (0, 0)}
 _STAGE = re.compile(r"^(?:STAGE\s*)?(IV|III|II|I|0|[1-4])([A-D])?\d?", re.IGNORECASE)
 _ARABIC = {"1": "I", "2": "II", "3": "III", "4": "IV"}
@@ -239,11 +219,6 @@ def _icd_codes(code_system: str, code: str, codes: tuple[str, ...]) -> tuple[str
     return tuple(c.upper() for c in found if c)
 
 
-@lru_cache(maxsize=4096)
-def _upper(prefixes: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(p.upper() for p in prefixes)
-
-
 @lru_cache(maxsize=65536)
 def _norm_display(display: str) -> str:
     return norm_text(display)
@@ -265,7 +240,7 @@ class Condition:
 
     def matches(self, fact: DiagnosisFact) -> bool:
         codes = _icd_codes(fact.code_system, fact.code, tuple(fact.codes))
-        if any(code.startswith(prefix) for code in codes for prefix in _upper(self.icd10)):
+        if any(vocab.condition_covers(prefix, code) for code in codes for prefix in self.icd10):
             return True
         if not self.name:
             return False
@@ -327,7 +302,9 @@ class Pregnancy:
 def condition_from(rule: dict[str, Any], where: str) -> Condition:
     # parser keys ("liver_metastases", "gilbert_syndrome") read as the names they stand for
     name = norm_text(str(rule.get("condition") or rule.get("name") or "").replace("_", " "))
-    icd10 = words(rule.get("icd10")) or CONDITION_ICD10.get(name, ())
+    # a code may list alternatives ("K50|K51"); a rule without codes takes its condition's from apps.vocab
+    codes = [part for code in words(rule.get("icd10")) for part in code.split("|")]
+    icd10 = codes or vocab.condition_codes(name)
     if not name and not icd10:
         raise CriteriaError(f"{where}: field 'condition': a condition needs a name or ICD-10 codes")
     within = rule.get("within_years")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from apps.vocab import drugs, labs, oncotree, units, variants
+from apps.vocab import conditions, drugs, labs, oncotree, units, variants
 
 
 @cache
@@ -36,6 +36,16 @@ def is_hematologic(code: str) -> bool:
 def cancer_code(name_or_code: str) -> str | None:
     """An OncoTree code for a code or a name ("Non-Small Cell Lung Cancer", "Lung")."""
     return oncotree.lookup(name_or_code)
+
+
+def condition_codes(name: str) -> tuple[str, ...]:
+    """ICD-10-CM codes of a condition key or name (apps/vocab/data/conditions.yaml); () if not listed."""
+    return conditions.codes_for(name)
+
+
+def condition_covers(code: str, patient_code: str) -> bool:
+    """Whether a rule's ICD-10-CM code (category, block or chapter) covers a patient's code."""
+    return conditions.covers(code, patient_code)
 
 
 @cache
@@ -79,7 +89,7 @@ def lab_name(loinc: str) -> str:
 def convert(value: float, from_unit: str, to_unit: str, loinc: str) -> float | None:
     """`value` from `from_unit` into `to_unit` (None when not convertible).
 
-    Mass <-> amount of substance (mg/dL <-> umol/L) uses the lab's molar mass from apps/vocab/data/labs.csv.
+    Mass <-> amount of substance (mg/dL <-> umol/L) uses the lab's molar mass from apps/vocab/data/labs.yaml.
     """
     if not from_unit or not to_unit or from_unit == to_unit:
         return value
