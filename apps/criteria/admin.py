@@ -134,7 +134,7 @@ class CriteriaReviewAdmin(admin.ModelAdmin):
     @admin.action(description="Re-parse (corrections are re-applied)")
     def reparse_versions(self, request: HttpRequest, queryset: QuerySet[CriteriaReview]) -> None:
         for version in queryset:
-            services.parse_version(version)
+            services.reparse(version, actor=_staff(request))
         self.message_user(request, f"re-parsed {queryset.count()} version(s)", messages.SUCCESS)
 
 

@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from apps.criteria import services as criteria
 from apps.matching import services as matching
 
 from . import editing, services
@@ -135,7 +136,7 @@ class TrialAdmin(admin.ModelAdmin):
         for trial in queryset:
             version = trial.current_version()
             if version is not None:
-                editing.reparse(version, actor=request.user)
+                criteria.reparse(version, actor=request.user)
                 done += 1
         self.message_user(request, f"{done} criteria version(s) re-parsed.", messages.SUCCESS)
 

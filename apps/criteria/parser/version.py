@@ -39,7 +39,7 @@ def _library_version(name: str) -> str:
 
 
 def content_version(root: Path = REPO) -> str:
-    """"p-" and 16 hex digits of a SHA-256 over the sorted relative paths and bytes of the parser's sources
+    """ "p-" and 16 hex digits of a SHA-256 over the sorted relative paths and bytes of the parser's sources
     under `root` (line endings normalised, so a checkout with CRLF gives the same version) and the versions
     of the libraries it reads with. The same files give the same version on every machine."""
     digest = hashlib.sha256()

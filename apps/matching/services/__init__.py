@@ -9,13 +9,13 @@ from .explain import (
     on_patient_changed,
     rematch_after_import,
     rematch_criteria_versions,
-    rematch_later,
     rematch_patients,
     run_summary,
 )
 from .export import FORMATS as EXPORT_FORMATS
 from .export import ExportError, current_matches, current_rows, export_matches
 from .plans import CriteriaError, Plan, plans_for
+from .rematch import rematch_later
 from .results import StoredPair, stored_pairs
 from .runs import (
     MatchRequestError,
