@@ -21,13 +21,28 @@ MIN_COHORT = 20
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:[-/][A-Za-z0-9]+)*")
 _MAX_NAME_WORDS = 6
+# A gene named as an alteration the trial is about ("EGFR-mutant", "KRAS G12C", "ALK+", "BRCA1/2-altered",
+# "mutated IDH1"), not as a drug's target ("ATR inhibitor", "CD19 CAR T", "CDK4/6 inhibition").
+_ALTERED_AFTER = re.compile(
+    r"(?:/[A-Za-z0-9]{1,6})*[-\s]?(?:mut\w*|m\b|\+|positive|pos\b|fusion\w*|rearrange\w*|amplif\w*|alter\w*"
+    r"|aberra\w*|deficien\w*|variant\w*|[A-Z]\d+[A-Z]\b|exon|inactivat\w*|loss|delet\w*|insertion\w*"
+    r"|translocat\w*|driven|wild[- ]?type|wt\b)",
+    re.IGNORECASE,
+)
+_ALTERED_BEFORE = re.compile(r"(?:mutant|mutated|altered|amplified|rearranged)[-\s]$", re.IGNORECASE)
+# Receptor statuses written with a gene's symbol ("HR-positive"), met by the expression requirements that
+# state them (ER, PR).
+_RECEPTOR_MARKERS = {"ER": ("HR",), "PR": ("HR",), "ESR1": ("HR",), "PGR": ("HR",)}
+# OncoTree's catch-all "Other" names no cancer type.
+_NO_CANCER_TYPE = frozenset({"OTHER"})
 
 
 def _leaves(
     criteria: Iterable[dict[str, Any]], negated: bool = False
 ) -> Iterator[tuple[dict[str, Any], bool]]:
+    """Leaves with whether they or a criterion above them is negated (an exception, an exclusion's part)."""
     for c in criteria:
-        under = negated != bool(c.get("negated"))
+        under = negated or bool(c.get("negated"))
         if c.get("children"):
             yield from _leaves(c["children"], under)
         else:
@@ -50,37 +65,45 @@ def _enforces_diagnosis(criteria: list[dict[str, Any]]) -> bool:
 
 
 def _required_genes(criteria: list[dict[str, Any]]) -> set[str]:
-    return {
-        str(rule["gene"]) for leaf, _ in _leaves(criteria) if (rule := leaf.get("rule") or {}).get("gene")
-    }
+    """Genes and receptors any requirement names (an alteration's gene, an expression's marker)."""
+    out: set[str] = set()
+    for leaf, _ in _leaves(criteria):
+        rule = leaf.get("rule") or {}
+        for field in ("gene", "marker"):
+            if rule.get(field):
+                name = str(rule[field]).upper()
+                out.update((name, *_RECEPTOR_MARKERS.get(name, ())))
+    return out
 
 
 def _cancer_named(title: str, conditions: list[str]) -> tuple[str, str] | None:
     """The first cancer type a condition names (or, failing that, a phrase of the title): (text, code)."""
     for condition in conditions:
         code = oncotree.lookup(condition)
-        if code:
+        if code and code not in _NO_CANCER_TYPE:
             return condition, code
     words = _WORD.findall(title)
     for size in range(min(_MAX_NAME_WORDS, len(words)), 1, -1):
         for start in range(len(words) - size + 1):
             phrase = " ".join(words[start : start + size])
             code = oncotree.lookup(phrase)
-            if code:
+            if code and code not in _NO_CANCER_TYPE:
                 return phrase, code
     return None
 
 
 def _genes_named(title: str, conditions: list[str]) -> list[str]:
-    """Approved gene symbols written as words (also inside "EGFR-mutant", "ALK/ROS1") of the title or a
-    condition; symbols that are also English words or ambiguous are left out."""
+    """Approved gene symbols the title or a condition names as an alteration ("EGFR-mutant NSCLC", "KRAS
+    G12C", "ALK/ROS1-positive"); symbols that are also English words or ambiguous are left out."""
     symbols = genes.all_symbols()
     out: dict[str, None] = {}
     for text in [title, *conditions]:
-        for word in _WORD.findall(text):
-            for part in {word, *re.split(r"[-/]", word)}:
-                if part in symbols and not genes.is_ambiguous(part):
-                    out[part] = None
+        for found in re.finditer(r"[A-Za-z0-9]+", text):
+            symbol = found.group()
+            if symbol not in symbols or genes.is_ambiguous(symbol):
+                continue
+            if _ALTERED_AFTER.match(text, found.end()) or _ALTERED_BEFORE.search(text, 0, found.start()):
+                out[symbol] = None
     return list(out)
 
 
@@ -103,7 +126,7 @@ def reading_flags(
             }
         )
     named_genes = _genes_named(title, conditions)
-    if named_genes and not set(named_genes) & _required_genes(criteria):
+    if named_genes and not {g.upper() for g in named_genes} & _required_genes(criteria):
         flags.append(
             {
                 "rule": ALTERATION,

@@ -120,9 +120,16 @@ class TrialAdmin(admin.ModelAdmin):
         version = obj.current_version()
         if version is None:
             return "no criteria version"
+        flags = "; ".join(str(f.get("reason", f.get("rule"))) for f in version.review_flags or [])
         if version.approved_at is not None:
             when = f"{version.approved_at:%Y-%m-%d}"
-            return f"version {version.number}: approved by {version.approved_by} on {when}"
+            return f"version {version.number}: approved by {version.approved_by} on {when}" + (
+                f" (it had been flagged: {flags})" if flags else ""
+            )
+        if flags:
+            return (
+                f"version {version.number}: trial reading needs review ({flags}); pairs are at best possible"
+            )
         return f"version {version.number}: not reviewed yet"
 
     @admin.display(description="matches")
