@@ -77,7 +77,11 @@ def test_until_approved_an_eligible_pair_of_a_flagged_trial_is_possible_and_says
 ):
     make_patient("pt-1", born=dt.date(1970, 1, 1), oncotree="LUAD")
     PerformanceStatus.objects.create(
-        patient=Patient.objects.get(), source_id="Observation/ecog", scale="ECOG", value=1, effective_date=AS_OF
+        patient=Patient.objects.get(),
+        source_id="Observation/ecog",
+        scale="ECOG",
+        value=1,
+        effective_date=AS_OF,
     )
     trial, everyone = flagged.trial, Patient.objects.all()
 
@@ -119,7 +123,8 @@ def test_a_run_in_which_most_of_a_mixed_cohort_is_eligible_flags_the_trial_and_c
 
     assert Match.objects.filter(status="possible").count() == 24
     assert [f["rule"] for f in version.review_flags] == ["cohort"]
-    assert version.review_flags[0]["reason"] == "24 of 24 patients of a cohort of 3 cancer types were eligible"
+    reason = "24 of 24 patients of a cohort of 3 cancer types were eligible"
+    assert version.review_flags[0]["reason"] == reason
     (event,) = AuditEvent.objects.filter(action="criteria.flagged_for_review")
     assert event.details["run"] == first.pk and event.new_value == version.review_flags
 

@@ -24,7 +24,10 @@ from tests.cohorts.helpers import coordinator, patient
 from tests.matching.test_services import make_patient, run_now
 
 AS_OF = dt.date(2026, 11, 1)
-TEXT = "Inclusion Criteria:\n- ECOG performance status 0-1\n- Age >= 18 years\n\nExclusion Criteria:\n- Pregnancy\n"
+TEXT = (
+    "Inclusion Criteria:\n- ECOG performance status 0-1\n- Age >= 18 years\n\n"
+    "Exclusion Criteria:\n- Pregnancy\n"
+)
 
 
 @pytest.fixture
