@@ -176,6 +176,7 @@ def correct(
             new={"action": action, **payload},
             reason=reason,
         )
+        matching.rematch_later(criteria_version_ids=[version.pk])  # results follow the corrected parse
     return corr
 
 
