@@ -74,6 +74,9 @@ def stored_since(results: MatchQuerySet, when: dt.datetime) -> MatchQuerySet:
     return results.filter(Q(run__finished_at__isnull=True) | Q(run__finished_at__gt=when))
 
 
+_NOT_READ = object()
+
+
 def _with_revision(qs: MatchQuerySet) -> MatchQuerySet:
     return qs.annotate(version_revision=F("criteria_version__current_revision"))
 
@@ -82,10 +85,13 @@ def computed_with_older_parse(match: Match) -> bool:
     """Whether the pair was computed with an earlier parsed revision of its criteria version than the current
     one (a re-parse or a correction since): its verdicts are shown as such until it is matched again."""
     computed = match.pattern.revision_id
-    current = getattr(match, "version_revision", None)
-    if current is None:
+    if computed is None:
+        return False
+    # Annotated by the list selectors (no query per row); else read from the pair's version.
+    current = getattr(match, "version_revision", _NOT_READ)
+    if current is _NOT_READ:
         current = match.criteria_version.current_revision_id
-    return computed is not None and current is not None and computed != current
+    return current is not None and computed != current
 
 
 def verdicts_of(match: Match) -> list[dict[str, Any]]:
