@@ -1,7 +1,8 @@
 """How much of real eligibility text the parser turns into computable requirements, over the shared oncology
 trials: per kind, leaf requirements computable, kept for review (with the reason), and not computable; and
 trials whose reading is implausible as a whole (conditions name a cancer type, but no inclusion requirement
-enforces one; the title names a gene, but no requirement names it).
+enforces one; the title names a gene, but no requirement names it), and how many trials import flags for
+review with `apps.criteria.plausibility.reading_flags` (the rule the product applies; title and conditions).
 
     .venv/bin/python benchmarks/parse_coverage.py [--trials PATH] [--json]
 """
@@ -60,6 +61,7 @@ def main() -> None:
     import django
 
     django.setup()
+    from apps.criteria import plausibility
     from apps.criteria.parser import parse
     from apps.vocab import genes, oncotree
 
@@ -68,6 +70,8 @@ def main() -> None:
     per_kind: dict[str, Counter[str]] = defaultdict(Counter)
     reasons: Counter[str] = Counter()
     no_cancer = no_gene = 0
+    flagged: Counter[str] = Counter()
+    flagged_trials: list[str] = []
     for study in studies:
         section = study["protocolSection"]
         text = section.get("eligibilityModule", {}).get("eligibilityCriteria") or ""
@@ -87,12 +91,22 @@ def main() -> None:
         required = {str((leaf.get("rule") or {}).get("gene")) for leaf in _leaves(criteria)}
         if named and not named & required:
             no_gene += 1
+        official = section.get("identificationModule", {}).get("officialTitle") or ""
+        flags = plausibility.reading_flags(
+            criteria, title=f"{title} {official}".strip(), conditions=[str(c) for c in conditions]
+        )
+        if flags:
+            flagged_trials.append(section.get("identificationModule", {}).get("nctId", "?"))
+            flagged.update(f["rule"] for f in flags)
     result = {
         "trials": len(studies),
         "per_kind": {k: dict(v) for k, v in sorted(per_kind.items())},
         "review_reasons": dict(reasons.most_common()),
         "trials_without_a_cancer_requirement_their_conditions_name": no_cancer,
         "trials_without_an_alteration_requirement_for_a_gene_in_their_title": no_gene,
+        "trials_flagged_for_review_on_import": len(flagged_trials),
+        "flags_by_rule": dict(flagged.most_common()),
+        "flagged_trials": flagged_trials,
     }
     if args.json:
         print(json.dumps(result, indent=2))
@@ -109,6 +123,8 @@ def main() -> None:
         print(f"  {n:5d}  {reason}")
     print(f"trials whose conditions name a cancer type that no inclusion requirement enforces: {no_cancer}")
     print(f"trials whose title names a gene that no requirement names: {no_gene}")
+    by_rule = ", ".join(f"{rule} {n}" for rule, n in flagged.most_common())
+    print(f"trials flagged for review on import: {len(flagged_trials)} of {len(studies)} ({by_rule})")
 
 
 if __name__ == "__main__":

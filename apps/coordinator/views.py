@@ -145,6 +145,7 @@ def worklist(request: HttpRequest, trial: Trial) -> dict[str, Any]:
             "match": m,
             "chips": criteria_text.chips(selectors.verdicts_of(m), labels),
             "missing": selectors.missing_of(m),
+            "older_parse": selectors.computed_with_older_parse(m),
             "workflow": workflow.LABELS.get(getattr(m, "workflow_status", ""), ""),
         }
         for m in page.object_list

@@ -134,6 +134,7 @@ def _match_context(
         "match": match,
         "chips": criteria_text.chips(selectors.verdicts_of(match), labels) if match else [],
         "missing": selectors.missing_of(match) if match else [],
+        "older_parse": selectors.computed_with_older_parse(match) if match else False,
         "screening": current,
         "status": status,
         "status_label": workflow.LABELS[status],

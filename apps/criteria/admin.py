@@ -47,12 +47,14 @@ class CriteriaReviewAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ("criteria/review.css",)}  # no inline styles: the CSP allows none
 
-    list_display = ("__str__", "parser_version", "approved_by", "approved_at")
+    list_display = ("__str__", "parser_version", "reading_needs_review", "approved_by", "approved_at")
     search_fields = ("trial__trial_id",)
     fields = (
         "trial",
         "number",
         "parser_version",
+        "revisions_list",
+        "reading_review",
         "approved_by",
         "approved_at",
         "highlighted_text",
@@ -67,6 +69,45 @@ class CriteriaReviewAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description="reading needs review", boolean=True)
+    def reading_needs_review(self, obj: CriteriaReview) -> bool:
+        return obj.needs_review
+
+    @admin.display(description="trial reading")
+    def reading_review(self, obj: CriteriaReview) -> SafeString:
+        if not obj.review_flags:
+            return format_html("{}", "plausible as a whole (no flag)")
+        state = (
+            "needs review: until approved, every pair is at best possible"
+            if obj.needs_review
+            else "flagged, approved since"
+        )
+        items = format_html_join(
+            "", "<li>{}</li>", ((f.get("reason", f.get("rule")),) for f in obj.review_flags)
+        )
+        return format_html("<p class='reading-review'>{}</p><ul>{}</ul>", state, items)
+
+    @admin.display(description="parsed revisions")
+    def revisions_list(self, obj: CriteriaReview) -> SafeString:
+        rows = (
+            (
+                r.number,
+                "current" if r.pk == obj.current_revision_id else "",
+                r.cause,
+                r.parser_version,
+                r.created_by or "system",
+                f"{r.created_at:%Y-%m-%d %H:%M}",
+            )
+            for r in obj.revisions.select_related("created_by").order_by("-number")
+        )
+        return format_html(
+            "<table><tr><th>revision</th><th></th><th>cause</th><th>parser</th><th>by</th><th>at</th></tr>{}"
+            "</table>",
+            format_html_join(
+                "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows
+            ),
+        )
 
     @admin.display(description="source text (parsed criteria highlighted)")
     def highlighted_text(self, obj: CriteriaReview) -> SafeString:
@@ -134,7 +175,7 @@ class CriteriaReviewAdmin(admin.ModelAdmin):
     @admin.action(description="Re-parse (corrections are re-applied)")
     def reparse_versions(self, request: HttpRequest, queryset: QuerySet[CriteriaReview]) -> None:
         for version in queryset:
-            services.parse_version(version)
+            services.reparse(version, actor=_staff(request))
         self.message_user(request, f"re-parsed {queryset.count()} version(s)", messages.SUCCESS)
 
 

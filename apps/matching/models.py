@@ -8,8 +8,9 @@ any earlier result of the same pairs (from this or an older run, row or block en
 replaces and never adds a second result; `run` then names the run that computed the result. Older runs
 keep their summary (status, counts, timings) and the audit trail keeps who asked for them. Results are
 pinned to the criteria version they were computed with (PROMISES 15): a new version gives new results,
-old ones stay. Per-criterion verdicts are stored once per distinct pattern (`VerdictPattern`); nothing is
-ranked in storage: lists are ordered when read (see `selectors`).
+old ones stay; patterns and blocks also name the parsed revision of the version (the exact parse).
+Per-criterion verdicts are stored once per distinct pattern (`VerdictPattern`); nothing is ranked in
+storage: lists are ordered when read (see `selectors`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from apps.patients.models import Patient
-from apps.trials.models import Arm, CriteriaVersion, Trial
+from apps.trials.models import Arm, CriteriaVersion, ParsedRevision, Trial
 
 
 class MatchRun(models.Model):
@@ -120,6 +121,14 @@ class VerdictPattern(models.Model):
     """
 
     criteria_version = models.ForeignKey(CriteriaVersion, on_delete=models.PROTECT, related_name="+")
+    revision = models.ForeignKey(
+        ParsedRevision,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the parse of the version the verdicts were computed with (none: stored unparsed)",
+    )
     arm = models.ForeignKey(Arm, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     digest = models.CharField(max_length=64)
     verdicts = models.JSONField(default=list, blank=True, help_text="[{id, verdict, evidence}]")
@@ -284,6 +293,14 @@ class IneligibleBlock(models.Model):
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="+")
     arm = models.ForeignKey(Arm, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     criteria_version = models.ForeignKey(CriteriaVersion, on_delete=models.PROTECT, related_name="+")
+    revision = models.ForeignKey(
+        ParsedRevision,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the parse of the version these pairs were computed with",
+    )
     as_of = models.DateField()
     size = models.PositiveIntegerField(help_text="number of pairs (length of every array)")
     patient_min = models.PositiveBigIntegerField(help_text="smallest patient primary key in the block")

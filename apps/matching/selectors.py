@@ -1,6 +1,7 @@
 """Reads of the stored match results for pages, the API and exports: the one module that knows how results
 are stored. Callers pass the patients they may see (`Patient.objects.visible_to(user)`) and get rows whose
-fields are stable whatever the storage: status, score, fits, counts, and `verdicts_of` / `missing_of`.
+fields are stable whatever the storage: status, score, fits, counts, and `verdicts_of` / `missing_of`;
+`computed_with_older_parse` says whether a pair's parse has been revised since it was computed.
 
 Storage: fixed-width `Match` rows (eligible and possible pairs) pointing at a shared `VerdictPattern`;
 lists are ranked here, when read, served by the indexes (trial, arm, status, score) and (patient, score).
@@ -12,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 
 from apps.patients.models import Patient
 from apps.trials.models import Arm, CriteriaVersion, Trial
@@ -41,7 +42,7 @@ def for_trial(
     qs = current().filter(trial=trial, patient__in=patients, status__in=list(statuses))
     if arm is not None:
         qs = qs.filter(arm=arm)
-    return qs.select_related("patient", "arm", "pattern").order_by(*_RANKED)
+    return _with_revision(qs.select_related("patient", "arm", "pattern")).order_by(*_RANKED)
 
 
 def for_patient(patient: Patient, *, trials: QuerySet[Trial] | None = None) -> MatchQuerySet:
@@ -49,7 +50,9 @@ def for_patient(patient: Patient, *, trials: QuerySet[Trial] | None = None) -> M
     qs = current().filter(patient=patient)
     if trials is not None:
         qs = qs.filter(trial__in=trials)
-    return qs.select_related("trial", "arm", "pattern").order_by("status", "-score", "trial__trial_id")
+    return _with_revision(qs.select_related("trial", "arm", "pattern")).order_by(
+        "status", "-score", "trial__trial_id"
+    )
 
 
 def counts_by_trial(trials: QuerySet[Trial], *, patients: QuerySet[Patient]) -> dict[int, dict[str, int]]:
@@ -69,6 +72,26 @@ def counts_by_trial(trials: QuerySet[Trial], *, patients: QuerySet[Patient]) -> 
 def stored_since(results: MatchQuerySet, when: dt.datetime) -> MatchQuerySet:
     """Those of `results` stored by a run that finished after `when`, or is still storing its chunks."""
     return results.filter(Q(run__finished_at__isnull=True) | Q(run__finished_at__gt=when))
+
+
+_NOT_READ = object()
+
+
+def _with_revision(qs: MatchQuerySet) -> MatchQuerySet:
+    return qs.annotate(version_revision=F("criteria_version__current_revision"))
+
+
+def computed_with_older_parse(match: Match) -> bool:
+    """Whether the pair was computed with an earlier parsed revision of its criteria version than the current
+    one (a re-parse or a correction since): its verdicts are shown as such until it is matched again."""
+    computed = match.pattern.revision_id
+    if computed is None:
+        return False
+    # Annotated by the list selectors (no query per row); else read from the pair's version.
+    current = getattr(match, "version_revision", _NOT_READ)
+    if current is _NOT_READ:
+        current = match.criteria_version.current_revision_id
+    return current is not None and computed != current
 
 
 def verdicts_of(match: Match) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from apps.criteria import services as criteria
 from apps.matching import services as matching
 
 from . import editing, services
@@ -119,9 +120,16 @@ class TrialAdmin(admin.ModelAdmin):
         version = obj.current_version()
         if version is None:
             return "no criteria version"
+        flags = "; ".join(str(f.get("reason", f.get("rule"))) for f in version.review_flags or [])
         if version.approved_at is not None:
             when = f"{version.approved_at:%Y-%m-%d}"
-            return f"version {version.number}: approved by {version.approved_by} on {when}"
+            return f"version {version.number}: approved by {version.approved_by} on {when}" + (
+                f" (it had been flagged: {flags})" if flags else ""
+            )
+        if flags:
+            return (
+                f"version {version.number}: trial reading needs review ({flags}); pairs are at best possible"
+            )
         return f"version {version.number}: not reviewed yet"
 
     @admin.display(description="matches")
@@ -135,7 +143,7 @@ class TrialAdmin(admin.ModelAdmin):
         for trial in queryset:
             version = trial.current_version()
             if version is not None:
-                editing.reparse(version, actor=request.user)
+                criteria.reparse(version, actor=request.user)
                 done += 1
         self.message_user(request, f"{done} criteria version(s) re-parsed.", messages.SUCCESS)
 

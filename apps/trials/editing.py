@@ -11,9 +11,8 @@ from django.db import transaction
 
 from apps.accounts.models import Sponsor
 from apps.audit import services as audit
-from apps.criteria.services import parse_version
 
-from .models import Arm, CriteriaVersion, Trial
+from .models import Arm, Trial
 from .services import new_version_if_changed
 
 # What a sponsor may set; everything else (sponsor, source, raw record, timestamps) is the system's.
@@ -146,21 +145,3 @@ def _change_arm(arm: Arm, values: Mapping[str, Any], actor: User | AnonymousUser
         setattr(arm, name, values[name])
     if changed:
         arm.save(update_fields=changed)
-
-
-@transaction.atomic
-def reparse(version: CriteriaVersion, *, actor: User | AnonymousUser | None) -> CriteriaVersion:
-    """Parse the version's text again with the current parser (its corrections re-applied), audited."""
-    before = version.parser_version
-    parse_version(version)
-    audit.record(
-        actor=actor,
-        action="trials.criteria_reparsed",
-        object_type="trial",
-        object_id=version.trial.trial_id,
-        field="parser_version",
-        old=before,
-        new=version.parser_version,
-        details={"version": version.number, "criteria": len((version.parsed or {}).get("criteria", []))},
-    )
-    return version

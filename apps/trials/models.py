@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Q
@@ -151,8 +151,24 @@ class CriteriaVersion(models.Model):
     structured = models.JSONField(
         null=True, blank=True, help_text="structured criteria of the record (CTML arms' match trees)"
     )
-    parsed = models.JSONField(null=True, blank=True, help_text="parse_criteria output for this text")
+    parsed = models.JSONField(
+        null=True, blank=True, help_text="the current parsed revision's criteria (a copy, for readers)"
+    )
     parser_version = models.CharField(max_length=40, blank=True)
+    current_revision = models.ForeignKey(
+        "ParsedRevision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="the parse that `parsed` holds and new matches are computed with",
+    )
+    review_flags = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='why the reading looks implausible as a whole: [{"rule", "reason"}]; until the version '
+        "is approved its pairs are at best possible",
+    )
     approved_by = models.ForeignKey(
         "auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -170,6 +186,52 @@ class CriteriaVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trial.trial_id} v{self.number}"
+
+    @property
+    def needs_review(self) -> bool:
+        """Flagged as implausible and not approved since: matching caps its pairs at possible."""
+        return bool(self.review_flags) and self.approved_at is None
+
+
+class ParsedRevision(models.Model):
+    """One parse of a criteria version's text, append-only: the first parse, each re-parse and each
+    reviewer correction add a revision; match results point at the revision they were computed with."""
+
+    class Cause(models.TextChoices):
+        PARSE = "parse"
+        REPARSE = "reparse"
+        CORRECTION = "correction"
+
+    criteria_version = models.ForeignKey(CriteriaVersion, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    parsed = models.JSONField(help_text="the parser's output with the version's corrections applied")
+    parser_version = models.CharField(max_length=40, blank=True)
+    cause = models.CharField(max_length=10, choices=Cause.choices)
+    created_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["criteria_version", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["criteria_version", "number"], name="one_parsed_revision_per_version_and_number"
+            ),
+            models.CheckConstraint(name="parsed_revision_number_positive", condition=Q(number__gte=1)),
+            models.CheckConstraint(
+                name="parsed_revision_cause_is_known",
+                condition=Q(cause__in=["parse", "reparse", "correction"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criteria_version} r{self.number}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("parsed revisions are append-only: add a new revision instead")
+        super().save(*args, **kwargs)
 
 
 class TrialLocation(models.Model):

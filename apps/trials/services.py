@@ -398,7 +398,9 @@ def _parse_criteria(version: CriteriaVersion) -> str:
     return ""
 
 
-def _parse_with_parser_only(version: CriteriaVersion) -> CriteriaVersion:
+def _parse_with_parser_only(
+    version: CriteriaVersion, *, cause: str = "parse", user: Any = None
+) -> CriteriaVersion:
     from apps.criteria.parser import PARSER_VERSION, parse
 
     version.parsed = parse(version.text)

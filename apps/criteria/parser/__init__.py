@@ -7,8 +7,10 @@ from typing import Any
 
 from . import confidence, context, phenotypes, reliability, structure, tagger
 from .text import matching_view
+from .version import content_version
 
-PARSER_VERSION = "0.1.0"
+# Changes whenever the parser's output can change: a hash of its code and data (see version.py).
+PARSER_VERSION = content_version()
 
 __all__ = ["PARSER_VERSION", "CriteriaInputError", "parse"]
 

@@ -112,7 +112,10 @@ def _node(item: dict[str, Any], cid: str, strict: bool, problems: list[str]) -> 
         )
         return Node(cid, kind, negated, operator, children, text=text)
     if not item.get("computable", True) or kind in UNANSWERABLE or kind == "group":
-        missing = UNANSWERABLE.get(kind, f"review: {text[:80]}" if text else "review of the criterion")
+        # A criterion may say what would decide it ("missing"): the review cap of a flagged trial does.
+        missing = str(item.get("missing") or "") or UNANSWERABLE.get(
+            kind, f"review: {text[:80]}" if text else "review of the criterion"
+        )
         return Node(cid, kind, negated, fixed=U, missing=missing, text=text)
     rule = item.get("rule") or {}
     if not isinstance(rule, dict):

@@ -9,7 +9,6 @@ from .explain import (
     on_patient_changed,
     rematch_after_import,
     rematch_criteria_versions,
-    rematch_later,
     rematch_patients,
     rematch_trials,
     run_summary,
@@ -18,6 +17,7 @@ from .export import FORMATS as EXPORT_FORMATS
 from .export import ExportError, current_matches, current_rows, export_matches
 from .features import mark_stale as mark_features_stale
 from .plans import CriteriaError, Plan, plans_for
+from .rematch import rematch_later
 from .results import StoredPair, stored_pairs
 from .runs import (
     MatchRequestError,

@@ -86,6 +86,7 @@ def block(
         trial_id=plan.trial_pk,
         arm_id=plan.arm_pk,
         criteria_version_id=plan.version_pk,
+        revision_id=plan.revision_pk,
         as_of=run.as_of,
         size=len(patients),
         patient_min=int(patients[order[0]]),

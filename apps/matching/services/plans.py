@@ -1,4 +1,5 @@
-"""Which criteria a run applies: per trial (or per open CTML arm), its pinned criteria version's criteria."""
+"""Which criteria a run applies: per trial (or per open CTML arm), its pinned criteria version's criteria (its
+current parsed revision), capped at possible while the version is flagged for review and not approved."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from apps.criteria import plausibility
 from apps.trials.models import Arm, CriteriaVersion, Trial
 
 # Ids of the criteria built from the record's structured eligibility fields (not from its text).
@@ -27,6 +29,7 @@ class Plan:
     arm_pk: int | None
     arm_code: str | None
     criteria: list[dict[str, Any]]
+    revision_pk: int | None = None  # the parsed revision the criteria come from (None: stored unparsed)
 
 
 def structured_criteria(trial: Trial) -> list[dict[str, Any]]:
@@ -149,6 +152,9 @@ def plans_for(
             base = structured_criteria(trial) + parsed_criteria(version)
             if structured.get("match"):
                 base += _ctml_criteria(structured["match"], f"{where}.match")
+            if version.needs_review:
+                base.append(plausibility.cap_criterion(version.review_flags))
+        revision = version.current_revision_id
         arm_plans: list[Plan] = []
         arms_field = structured.get("arms")
         arm_entries: list[Any] = arms_field if isinstance(arms_field, list) else []
@@ -163,10 +169,12 @@ def plans_for(
             criteria = (
                 base + _ctml_criteria(entry["match"], f"{where}.arms[{i}].match") if with_criteria else []
             )
-            arm_plans.append(Plan(trial.pk, trial.trial_id, version.pk, found.pk, found.code, criteria))
+            arm_plans.append(
+                Plan(trial.pk, trial.trial_id, version.pk, found.pk, found.code, criteria, revision)
+            )
         has_arm_trees = any(isinstance(e, dict) and e.get("match") for e in arm_entries)
         if arm_plans:
             plans.extend(sorted(arm_plans, key=lambda p: p.arm_code or ""))
         elif not has_arm_trees:
-            plans.append(Plan(trial.pk, trial.trial_id, version.pk, None, None, base))
+            plans.append(Plan(trial.pk, trial.trial_id, version.pk, None, None, base, revision))
     return plans

@@ -97,7 +97,8 @@ def _write_matches(rows: list[tuple[Any, ...]]) -> None:
 
 
 def _digest(plan: Plan, codes: bytes) -> str:
-    return hashlib.sha256(f"{plan.version_pk}/{plan.arm_pk or ''}/".encode() + codes).hexdigest()
+    head = f"{plan.version_pk}/{plan.revision_pk or ''}/{plan.arm_pk or ''}/"
+    return hashlib.sha256(head.encode() + codes).hexdigest()
 
 
 def _pattern_ids(plans: Sequence[Plan], columns: Sequence[evaluation.PlanColumns]) -> list[list[int]]:
@@ -126,6 +127,7 @@ def _pattern_ids(plans: Sequence[Plan], columns: Sequence[evaluation.PlanColumns
     new = [
         VerdictPattern(
             criteria_version_id=plan.version_pk,
+            revision_id=plan.revision_pk,
             arm_id=plan.arm_pk,
             digest=digest,
             verdicts=pattern.verdicts,

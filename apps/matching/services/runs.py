@@ -23,8 +23,9 @@ from apps.patients.models import Patient
 from apps.trials.models import CriteriaVersion, Trial
 
 from ..models import MatchChunk, MatchRun
-from . import results
+from . import results, review
 from .plans import CriteriaError, Plan, plans_for
+from .rematch import rematch_later
 
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 # Starts of one chunk (first try + retries + redeliveries after a lost worker) before the run is failed.
@@ -319,6 +320,8 @@ def _version_digests(version_pks: Sequence[int]) -> dict[int, str] | None:
             """
             SELECT v.id, md5(
                 v.id || ':' || v.number || ':' || md5(COALESCE(v.parsed::text, '~')) || ':'
+                || COALESCE(v.current_revision_id::text, '') || ':' || md5(v.review_flags::text) || ':'
+                || COALESCE(v.approved_at::text, '') || ':'
                 || md5(COALESCE(v.structured::text, '~')) || ':' || md5(v.text) || ':' || t.id || ':'
                 || t.trial_id || ':'
                 || COALESCE(t.min_age_years::text, '') || ':' || COALESCE(t.max_age_years::text, '') || ':'
@@ -385,6 +388,9 @@ def _complete_if_done(run_id: int, *, allow_pending: bool = False) -> bool:
             object_id=run_id,
             details={"pairs": run.pairs_done, "chunks": run.chunks_total},
         )
+        flagged = review.flag_implausible_cohorts(run)
+        if flagged:
+            rematch_later(criteria_version_ids=flagged)  # their pairs are now at best possible
     return True
 
 
