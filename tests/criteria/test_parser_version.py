@@ -30,9 +30,9 @@ def test_a_copy_of_the_same_files_elsewhere_has_the_same_version(tmp_path):
 
 def test_changing_a_data_file_changes_the_version(tmp_path):
     root = _copy_sources(tmp_path)
-    labs = root / "apps/criteria/data/labs.yaml"
+    cues = root / "apps/criteria/data/cues.yaml"
 
-    labs.write_text(labs.read_text() + "\n# one more line\n")
+    cues.write_text(cues.read_text() + "\n# one more line\n")
 
     assert content_version(root) != PARSER_VERSION
 

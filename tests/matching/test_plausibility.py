@@ -13,12 +13,10 @@ from apps.trials.models import Trial
 
 PATIENTS = 100
 SEED = 20261101
-# Trials the parser misreads today (apps/criteria/parser, being reworked): the eligible patients outside
-# them come from the reading, not the vocabulary. A trial read right again is removed from here.
-KNOWN_MISREADINGS = {
-    "NCT04780009": "newline-separated inclusion list read as one age criterion: 'adults with brain malignant "
-    "gliomas undergoing resection' never becomes a diagnosis requirement",
-}
+# Trials the parser misreads today: the eligible patients outside them come from the reading, not the
+# vocabulary. A trial read right again is removed from here. (NCT04780009, whose newline-separated inclusion
+# list is read as one age criterion, is flagged for review on import, so its pairs are at best possible.)
+KNOWN_MISREADINGS: dict[str, str] = {}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -41,7 +39,8 @@ def test_no_fixture_trial_reports_eligible_a_patient_outside_its_cancer_type_or_
     assert "| NCT04780568 |" in markdown(rows, PATIENTS)
     assert outside - set(KNOWN_MISREADINGS) == set(), markdown([r for r in rows if r.outside], PATIENTS)
     assert set(KNOWN_MISREADINGS) <= outside, "read right now: remove from KNOWN_MISREADINGS"
-    pytest.xfail("; ".join(f"{t}: {why}" for t, why in KNOWN_MISREADINGS.items()))
+    if KNOWN_MISREADINGS:
+        pytest.xfail("; ".join(f"{t}: {why}" for t, why in KNOWN_MISREADINGS.items()))
 
 
 @pytest.mark.parametrize(
