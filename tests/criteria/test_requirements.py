@@ -196,3 +196,24 @@ def test_a_later_sentence_ruling_a_therapy_out_does_not_become_the_required_ther
 
     assert c["kind"] == "prior_therapy" and not c["negated"]
     assert (c["rule"]["classes"], c["rule"]["min_lines"]) == (["systemic_therapy"], 1)
+
+
+def test_a_list_written_without_bullets_is_read_line_by_line() -> None:
+    criteria = _criteria(
+        "Inclusion Criteria:\n\nAge >= 18 years. Children are excluded from this study because no dosing "
+        "data are available in patients < 18 years of age\nPathology-confirmed metastatic NSCLC\nA common "
+        "activating mutation must be present in the EGFR gene, i.e., exon 19 deletion or L858R\n"
+        "ECOG performance status <= 2\n"
+    )
+
+    assert [c["kind"] for c in criteria] == ["age", "diagnosis", "group", "performance_status"]
+    assert criteria[1]["rule"]["oncotree"] == ["NSCLC"]
+
+
+def test_a_line_cut_open_continues_on_the_next() -> None:
+    criteria = _criteria(
+        "Inclusion Criteria:\n\nPatients must have histologically confirmed metastatic breast cancer with\n"
+        "HER2-positive disease\n"
+    )
+
+    assert [c["id"] for c in criteria] == ["I1", "I1.dx"]  # one criterion, its cancer type beside it

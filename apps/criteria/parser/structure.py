@@ -114,6 +114,7 @@ def split(text: str, view: str) -> list[Node]:
     stack: list[Node] = []
     last: Node | None = None
     prev_line_end = -1
+    prev_start = 0
     for line in lines:
         heading = _heading_section(view, line)
         if heading is not None:
@@ -125,11 +126,16 @@ def split(text: str, view: str) -> list[Node]:
         blank_before = (
             "\n" in text[prev_line_end : line.start] and text.count("\n", prev_line_end, line.start) > 1
         )
-        prev_line_end = line.end
+        previous = text[prev_start:prev_line_end]
+        prev_line_end, prev_start = line.end, line.content_start
         if not line.bulleted and last is not None and not last.intro:
             adjacent = not blank_before
             indented_into = line.indent > last.marker_col
-            lazy = adjacent and not _SENTENCE_END.search(text[last.start : last.end])
+            lazy = (
+                adjacent
+                and not _SENTENCE_END.search(text[last.start : last.end])
+                and _wrapped(previous, text[line.content_start : line.end])
+            )
             if (adjacent and (last.bulleted or lazy)) or (blank_before and last.bulleted and indented_into):
                 last.end = line.end
                 continue
@@ -156,6 +162,22 @@ def split(text: str, view: str) -> list[Node]:
             stack.append(node)
         last = node
     return _resolve_intros(roots, view)
+
+
+_WRAP_WIDTH = 60
+_OPEN_END = re.compile(
+    r"(?:[,(/\-]|\b(?:and|or|of|with|to|the|for|in|by|a|an|than|at|on|who|which|that))\s*$", re.IGNORECASE
+)
+
+
+def _wrapped(previous: str, line: str) -> bool:
+    """A line without a marker continues the one before when that one was cut: it ends open ("... and",
+    "... with,"), or it was as long as a wrapped line and this one goes on in lower case. Otherwise each line
+    is an item of its own, as in lists written without bullets ("Age >= 18 years ... < 18 years of age" /
+    "Pathology-confirmed metastatic NSCLC" / "A common activating mutation ...")."""
+    if _OPEN_END.search(previous):
+        return True
+    return len(previous) >= _WRAP_WIDTH and line[:1].islower()
 
 
 def _resolve_intros(nodes: list[Node], view: str) -> list[Node]:
