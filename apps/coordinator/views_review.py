@@ -4,6 +4,7 @@ them and their audit row); the trial is re-matched after each one."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -50,10 +51,12 @@ def criteria_correct(request: HttpRequest, pk: int) -> HttpResponse:
         payload=form.payload(),
         reason=d["reason"],
     )
-    run = matching.on_criteria_version(version)
+    if getattr(settings, "MATCHING_REMATCH_AFTER_IMPORT", False):
+        queued = ""  # the correction queued the re-match itself, once it committed
+    else:
+        queued = f" (run {matching.on_criteria_version(version).pk})"
     messages.success(
-        request,
-        f"Criterion {d['criterion_id']}: {d['action']} recorded; re-matching the trial (run {run.pk}).",
+        request, f"Criterion {d['criterion_id']}: {d['action']} recorded; re-matching the trial{queued}."
     )
     return redirect(reverse("coordinator:trial-detail", args=[trial.pk]) + "#criteria")
 
